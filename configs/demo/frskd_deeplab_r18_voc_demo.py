@@ -1,0 +1,17 @@
+# CPU demo, FRSKD: deeplab_r18_voc_demo.py plus the self-teacher. This file is
+# the whole recipe for adding FRSKD to an mmseg config.
+_base_ = './deeplab_r18_voc_demo.py'
+
+max_iters = 600
+model = dict(
+    type='FRSKDEncoderDecoder',
+    self_teacher=dict(
+        type='SelfTeacherNeck',
+        in_channels=[16, 32, 64, 128],
+        width_ratio=0.25,
+        norm_cfg=dict(type='BN', requires_grad=True)),
+    teacher_head=dict(channels=16),
+    loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
+    loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
+    distill_warmup_iters=max_iters * 2 // 3,
+    distill_rampup_iters=max_iters - max_iters * 2 // 3)

@@ -1,0 +1,63 @@
+"""Config edits shared by the command-line tools."""
+import os
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config, ConfigDict
+
+DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def set_data_root(cfg: Config, data_root: str) -> int:
+    """Point every data set of the train/val/test dataloaders at
+    ``data_root``, through wrappers (``ConcatDataset.datasets``,
+    ``RepeatDataset.dataset``). Returns how many data sets were changed."""
+
+    def visit(dataset) -> int:
+        if isinstance(dataset, (list, tuple)):
+            return sum(visit(d) for d in dataset)
+        if not isinstance(dataset, (dict, ConfigDict)):
+            return 0
+        changed = 0
+        if 'datasets' in dataset or 'dataset' in dataset:
+            changed += visit(dataset.get('datasets', []))
+            changed += visit(dataset.get('dataset'))
+        elif 'data_root' in dataset or 'type' in dataset:
+            dataset['data_root'] = data_root
+            changed += 1
+        return changed
+
+    return sum(
+        visit(cfg[name].get('dataset')) for name in DATALOADERS
+        if cfg.get(name) is not None)
+
+
+def load_config(config: str, cfg_options: Optional[dict] = None,
+                launcher: str = 'none', work_dir: Optional[str] = None,
+                data_root: Optional[str] = None) -> Config:
+    """Read ``config`` and apply the options every tool shares, the way
+    mmseg's tools do (``--cfg-options`` last but for ``--work-dir``)."""
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config file {config!r} does not exist')
+    cfg = Config.fromfile(config)
+    cfg.launcher = launcher
+    if data_root is not None:
+        if not osp.isdir(data_root):
+            raise FileNotFoundError(
+                f'--data-root {data_root!r} is not a directory')
+        set_data_root(cfg, data_root)
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    # work_dir priority: CLI > config file > ./work_dirs/<config name>
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config))[0])
+    return cfg
+
+
+def set_local_rank(local_rank: int) -> None:
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(local_rank)

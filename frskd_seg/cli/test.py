@@ -1,0 +1,86 @@
+"""``tools/test.py``: mmseg's test/evaluation command line, with FRSKD
+registered and the checkpoint-loading fix for torch >= 2.6 applied."""
+import argparse
+from typing import Optional, Sequence
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import frskd_seg  # noqa: F401  (registers FRSKD's modules)
+from .config_utils import load_config, set_local_rank
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Test (and evaluate) a segmentor')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='if specified, the evaluation metric results will be dumped '
+        'into the directory as json')
+    parser.add_argument(
+        '--out',
+        type=str,
+        help='the directory to save output prediction for offline evaluation')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where painted images will be saved. If specified, '
+        'it will be automatically saved to the work_dir/timestamp/show_dir')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--data-root',
+        help='use this data root for every data set of the config')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--tta', action='store_true', help='Test time augmentation')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    set_local_rank(args.local_rank)
+    return args
+
+
+def build_test_config(args: argparse.Namespace) -> Config:
+    """The config ``tools/test.py`` runs for these arguments."""
+    cfg = load_config(args.config, args.cfg_options, args.launcher,
+                      args.work_dir, args.data_root)
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        hooks = cfg.get('default_hooks', {})
+        if 'visualization' not in hooks:
+            raise RuntimeError(
+                '--show/--show-dir need a VisualizationHook in default_hooks:'
+                " visualization=dict(type='SegVisualizationHook')")
+        hooks['visualization']['draw'] = True
+        if args.show:
+            hooks['visualization']['show'] = True
+            hooks['visualization']['wait_time'] = args.wait_time
+        if args.show_dir:
+            cfg.visualizer['save_dir'] = args.show_dir
+    if args.tta:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator['output_dir'] = args.out
+        cfg.test_evaluator['keep_results'] = True
+    return cfg
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    cfg = build_test_config(parse_args(argv))
+    runner = Runner.from_cfg(cfg)
+    return runner.test()

@@ -1,0 +1,82 @@
+"""``tools/train.py``: mmseg's training command line, with FRSKD registered."""
+import argparse
+import logging
+from typing import Optional, Sequence
+
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+import frskd_seg  # noqa: F401  (registers FRSKD's modules)
+from mmseg.registry import RUNNERS
+from .config_utils import load_config, set_local_rank
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Train a segmentor (FRSKD or any mmseg model)')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        default=False,
+        help='resume from the latest checkpoint in the work_dir '
+        'automatically (or from the `resume`/`load_from` of the config)')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        default=False,
+        help='enable automatic-mixed-precision training')
+    parser.add_argument(
+        '--data-root',
+        help='use this data root for every data set of the config (e.g. '
+        'the VOCdevkit folder holding VOC2007/ and VOC2012/)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    set_local_rank(args.local_rank)
+    return args
+
+
+def build_train_config(args: argparse.Namespace) -> Config:
+    """The config ``tools/train.py`` runs for these arguments."""
+    cfg = load_config(args.config, args.cfg_options, args.launcher,
+                      args.work_dir, args.data_root)
+    if args.amp:
+        optim_wrapper = cfg.optim_wrapper.type
+        if optim_wrapper == 'AmpOptimWrapper':
+            print_log(
+                'AMP training is already enabled in your config.',
+                logger='current',
+                level=logging.WARNING)
+        elif optim_wrapper != 'OptimWrapper':
+            raise ValueError(
+                '--amp needs optim_wrapper.type OptimWrapper (it becomes '
+                f'AmpOptimWrapper), but the config has {optim_wrapper!r}')
+        else:
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.loss_scale = 'dynamic'
+    cfg.resume = args.resume
+    return cfg
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    cfg = build_train_config(parse_args(argv))
+    runner = (Runner.from_cfg(cfg)
+              if 'runner_type' not in cfg else RUNNERS.build(cfg))
+    runner.train()

@@ -1,0 +1,3 @@
+from .self_teacher_neck import SelfTeacherNeck
+
+__all__ = ['SelfTeacherNeck']

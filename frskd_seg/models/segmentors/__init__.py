@@ -1,0 +1,3 @@
+from .frskd_encoder_decoder import FRSKDEncoderDecoder
+
+__all__ = ['FRSKDEncoderDecoder']

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Create (or refresh) the project's virtual environment in .venv and install the
+# pinned OpenMMLab stack plus frskd-seg in editable mode.
+#
+# Order matters (see README "Install"): torch first, then mmcv 2.1.0 *with its C++
+# ops* built against that torch (no build isolation, setuptools<81), then the rest.
+# A prebuilt mmcv wheel in ../shared/wheels is used when that folder exists; without
+# it pip compiles mmcv from source (~15 min on 2 cores, cached by pip afterwards).
+# Re-running when nothing changed takes about a second (stamp file keyed on the pins).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${FRSKD_VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-python3}"
+cd "$ROOT"
+
+STAMP="$VENV/.frskd-setup-stamp"
+want="$(cat requirements/*.txt setup.py tools/setup_env.sh | sha256sum | cut -d' ' -f1)"
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+    echo "[setup] environment in $VENV is up to date"
+    exit 0
+fi
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+    echo "[setup] creating virtual environment $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+PIP=("$VENV/bin/python" -m pip)
+
+echo "[setup] 1/4 torch (CPU wheel) and build tools"
+"${PIP[@]}" install -q -r requirements/torch.txt
+
+echo "[setup] 2/4 mmcv 2.1.0 with compiled ops"
+if "$VENV/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/dev/null; then
+    echo "[setup]     mmcv 2.1.0 already installed"
+else
+    mmcv_args=(--no-build-isolation)
+    shared_wheels="$ROOT/../shared/wheels"
+    if [[ -d "$shared_wheels" ]]; then
+        echo "[setup]     using prebuilt wheels from $shared_wheels when they match"
+        mmcv_args+=(--find-links "$shared_wheels")
+    else
+        echo "[setup]     building mmcv from source: ~15 min on 2 cores, once"
+    fi
+    MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" "${PIP[@]}" install "${mmcv_args[@]}" -r requirements/mmcv.txt
+fi
+
+echo "[setup] 3/4 mmengine, mmsegmentation, opencv and test tools"
+"${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/tests.txt
+
+echo "[setup] 4/4 frskd-seg (editable)"
+"${PIP[@]}" install -q --no-deps --no-build-isolation -e .
+
+"$VENV/bin/python" -c "import frskd_seg, mmcv.ops, mmseg.models; print('[setup] ok: frskd_seg', frskd_seg.__version__)"
+echo "$want" > "$STAMP"
