@@ -1,6 +1,6 @@
 # CPU demo, baseline: a narrow DeepLabV3 ResNet-18-D8 (16..128 channels, no
 # pretrained weights, plain BN) on the synthetic VOC2007+2012-layout data set
-# that `make demo` generates, 128x128 crops, 600 iterations of batch 4.
+# that `make demo` generates, 128x128 crops, 2000 iterations of batch 4.
 # Everything else (data protocol, evaluation) is deeplab_voc.py's.
 _base_ = '../deeplab_voc.py'
 
@@ -63,13 +63,13 @@ val_dataloader = dict(
     num_workers=1, dataset=_voc('VOC2007', 'test', test_pipeline))
 test_dataloader = val_dataloader
 
-max_iters = 600
+max_iters = 2000
 optim_wrapper = dict(optimizer=dict(lr=0.05))
 param_scheduler = [
     dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters,
          by_epoch=False)
 ]
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters // 2)
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=max_iters // 2))

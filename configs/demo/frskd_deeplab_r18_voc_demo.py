@@ -2,7 +2,7 @@
 # the whole recipe for adding FRSKD to an mmseg config.
 _base_ = './deeplab_r18_voc_demo.py'
 
-max_iters = 600
+max_iters = 2000
 model = dict(
     type='FRSKDEncoderDecoder',
     self_teacher=dict(

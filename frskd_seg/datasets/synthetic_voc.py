@@ -53,11 +53,11 @@ def voc_palette() -> List[int]:
 @dataclass
 class SplitSizes:
     """Number of images per split. VOC2007's train+val make its trainval."""
-    voc07_train: int = 12
-    voc07_val: int = 12
-    voc07_test: int = 16
-    voc12_train: int = 24
-    voc12_val: int = 12
+    voc07_train: int = 30
+    voc07_val: int = 30
+    voc07_test: int = 40
+    voc12_train: int = 60
+    voc12_val: int = 30
 
 
 def _class_appearance(num_object_classes: int,

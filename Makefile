@@ -1,0 +1,20 @@
+# The two commands of the README:
+#   make demo   set up .venv, make a small VOC-layout data set, train FRSKD
+#               DeepLab on the CPU, evaluate it (per-class IoU table + mIoU)
+#   make test   set up .venv and run the test suite
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+
+.PHONY: setup test demo clean-demo
+
+setup:
+	bash tools/setup_env.sh
+
+test: setup
+	$(PYTHON) -m pytest -q tests
+
+demo: setup
+	bash tools/run_demo.sh
+
+clean-demo:
+	rm -rf data/voc0712_demo work_dirs/frskd_demo

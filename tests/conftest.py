@@ -1,0 +1,91 @@
+"""Fixtures shared by the whole suite: the tiny demo model's config, a built
+FRSKD model and its data samples, and a small synthetic VOC data set."""
+import copy
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.logging import MessageHub
+from mmengine.structures import PixelData
+
+import frskd_seg  # noqa: F401
+from frskd_seg.datasets import SplitSizes, make_synthetic_voc0712
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import register_all_modules
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO_CONFIG = osp.join(REPO, 'configs', 'demo',
+                       'frskd_deeplab_r18_voc_demo.py')
+DEMO_BASELINE_CONFIG = osp.join(REPO, 'configs', 'demo',
+                                'deeplab_r18_voc_demo.py')
+
+register_all_modules(init_default_scope=True)
+
+
+def build_model(model_cfg):
+    """Build a segmentor from a config (a ConfigDict: mmseg's inference
+    reads ``test_cfg.mode`` as an attribute)."""
+    return MODELS.build(Config(dict(model=copy.deepcopy(model_cfg))).model)
+
+
+@pytest.fixture
+def tiny_frskd_cfg():
+    """The CPU demo's FRSKD model config, constant distillation weights."""
+    cfg = Config.fromfile(DEMO_CONFIG).model
+    cfg.distill_warmup_iters = 0
+    cfg.distill_rampup_iters = 0
+    return cfg
+
+
+@pytest.fixture
+def tiny_baseline_cfg():
+    return Config.fromfile(DEMO_BASELINE_CONFIG).model
+
+
+def make_batch(batch_size=2, size=64, num_classes=21, seed=0):
+    """Random images (B, 3, H, W) in [0, 255] and data samples with labels
+    (incl. 255 pixels), as mmseg's data preprocessor would hand them over."""
+    g = torch.Generator().manual_seed(seed)
+    inputs = torch.rand(batch_size, 3, size, size, generator=g) * 255
+    samples = []
+    for _ in range(batch_size):
+        label = torch.randint(0, num_classes, (1, size, size), generator=g)
+        label[:, :4] = 255
+        sample = SegDataSample(
+            metainfo=dict(
+                img_shape=(size, size),
+                ori_shape=(size, size),
+                pad_shape=(size, size),
+                padding_size=[0, 0, 0, 0]))
+        sample.gt_sem_seg = PixelData(data=label)
+        samples.append(sample)
+    return inputs, samples
+
+
+@pytest.fixture
+def batch():
+    return make_batch()
+
+
+@pytest.fixture
+def message_hub():
+    """The current MessageHub, with 'iter' restored afterwards."""
+    hub = MessageHub.get_current_instance()
+    before = hub.get_info('iter', None)
+    yield hub
+    hub.update_info('iter', 0 if before is None else before)
+
+
+@pytest.fixture(scope='session')
+def synthetic_voc(tmp_path_factory):
+    """A small VOC2007+2012-layout data set (VOCdevkit-like root)."""
+    root = str(tmp_path_factory.mktemp('voc') / 'VOCdevkit')
+    make_synthetic_voc0712(
+        root,
+        SplitSizes(voc07_train=4, voc07_val=4, voc07_test=4, voc12_train=6,
+                   voc12_val=2),
+        image_size=(72, 96),
+        seed=1)
+    return root

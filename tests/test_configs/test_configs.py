@@ -1,0 +1,78 @@
+"""The shipped configs load, build, and keep their promises."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from frskd_seg.cli.config_utils import set_data_root
+from tests.conftest import REPO, build_model
+
+CONFIGS = sorted(
+    p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
+                         recursive=True) if '_base_' not in p)
+
+
+def load(name):
+    return Config.fromfile(osp.join(REPO, 'configs', name))
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(
+    p, osp.join(REPO, 'configs')))
+def test_config_loads_with_custom_imports(path):
+    cfg = Config.fromfile(path)
+    assert cfg.custom_imports == dict(
+        imports=['frskd_seg'], allow_failed_imports=False)
+    assert cfg.model.decode_head.num_classes == 21
+
+
+def test_frskd_config_differs_from_its_twin_only_in_frskd():
+    frskd, base = load('frskd_deeplab_voc.py'), load('deeplab_voc.py')
+    frskd_keys = {
+        'type', 'self_teacher', 'teacher_head', 'loss_kd', 'loss_feat',
+        'distill_warmup_iters', 'distill_rampup_iters'
+    }
+    assert (frskd.model.type, base.model.type) == ('FRSKDEncoderDecoder',
+                                                   'EncoderDecoder')
+    model = {k: v for k, v in frskd.model.items() if k not in frskd_keys}
+    assert model == {k: v for k, v in base.model.items() if k != 'type'}
+    for key in ('train_dataloader', 'test_dataloader', 'optim_wrapper',
+                'param_scheduler', 'train_cfg'):
+        assert frskd[key] == base[key], key
+    # official settings and spec §5 schedule over the 20k iterations
+    assert frskd.model.loss_kd == dict(type='PixelKLDivLoss', tau=1.0,
+                                       loss_weight=1.0)
+    assert frskd.model.loss_feat.loss_weight == 50.0
+    assert frskd.model.distill_warmup_iters == 13333
+    assert frskd.model.distill_rampup_iters == 6667
+    assert frskd.train_cfg.max_iters == 20000
+
+
+def test_voc0712_protocol():
+    cfg = load('frskd_deeplab_voc.py')
+    train = cfg.train_dataloader.dataset
+    assert train.type == 'ConcatDataset'
+    assert [d.ann_file for d in train.datasets] == [
+        'VOC2007/ImageSets/Segmentation/trainval.txt',
+        'VOC2012/ImageSets/Segmentation/trainval.txt'
+    ]
+    assert cfg.test_dataloader.dataset.ann_file == \
+        'VOC2007/ImageSets/Segmentation/test.txt'
+    assert set_data_root(cfg, '/data/x') == 4
+    assert {d.data_root for d in train.datasets} == {'/data/x'}
+
+
+def test_self_teacher_is_small_next_to_the_student():
+    cfg = load('frskd_deeplab_voc.py')
+    cfg.model.pretrained = None
+    model = build_model(cfg.model)
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa
+    teacher = count(model.self_teacher) + count(model.teacher_head)
+    student = count(model) - teacher
+    assert 0.05 < teacher / student < 0.25
+    feats = model.extract_feat(torch.zeros(1, 3, 64, 64))
+    assert [f.shape[-1] for f in feats] == [16, 8, 8, 8]  # D8
+    assert [f.shape[1] for f in model.self_teacher(feats)] == [
+        64, 128, 256, 512
+    ]

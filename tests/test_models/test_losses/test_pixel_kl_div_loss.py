@@ -1,0 +1,116 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from frskd_seg.models.losses import PixelKLDivLoss
+
+
+def reference_kd(zs, zt, tau, valid=None):
+    """Per-pixel KL(p_t || p_s) by explicit loops, times tau^2, averaged over
+    the (valid) pixels."""
+    b, k, h, w = zs.shape
+    total, count = 0.0, 0
+    for n in range(b):
+        for y in range(h):
+            for x in range(w):
+                if valid is not None and not valid[n, y, x]:
+                    continue
+                ps = [math.exp(zs[n, c, y, x] / tau) for c in range(k)]
+                pt = [math.exp(zt[n, c, y, x] / tau) for c in range(k)]
+                ps = [p / sum(ps) for p in ps]
+                pt = [p / sum(pt) for p in pt]
+                total += sum(pt[c] * math.log(pt[c] / ps[c]) for c in range(k))
+                count += 1
+    return tau**2 * total / count
+
+
+def logits(seed, shape=(2, 3, 2, 3)):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed),
+                       dtype=torch.float64).float() * 2
+
+
+@pytest.mark.parametrize('tau', [1.0, 4.0, 0.5])
+def test_matches_hand_computed_kl(tau):
+    zs, zt = logits(0), logits(1)
+    loss = PixelKLDivLoss(tau=tau)(zs, zt)
+    assert loss.item() == pytest.approx(
+        reference_kd(zs, zt, tau), rel=1e-5)
+
+
+def test_matches_official_formula_and_loss_weight():
+    zs, zt = logits(2, (2, 5, 4, 4)), logits(3, (2, 5, 4, 4))
+    tau = 3.0
+    official = F.kl_div(
+        F.log_softmax(zs / tau, 1), F.softmax(zt / tau, 1),
+        reduction='sum') * tau**2 / (2 * 4 * 4)
+    loss = PixelKLDivLoss(tau=tau, loss_weight=0.5)(zs, zt)
+    assert loss.item() == pytest.approx(0.5 * official.item(), rel=1e-5)
+
+
+def test_identical_logits_give_zero():
+    z = logits(4)
+    assert PixelKLDivLoss()(z, z.clone()).item() == pytest.approx(0, abs=1e-7)
+
+
+def test_ignore_index_leaves_pixels_out():
+    zs, zt = logits(5), logits(6)
+    label = torch.tensor([[[0, 255, 1], [2, 255, 255]],
+                          [[255, 1, 1], [0, 0, 2]]])
+    valid = label != 255
+    loss = PixelKLDivLoss(ignore_index=255)(zs, zt, label)
+    assert loss.item() == pytest.approx(
+        reference_kd(zs, zt, 1.0, valid), rel=1e-5)
+    # (B, 1, H, W) labels work as mmseg stacks them; off by default
+    assert PixelKLDivLoss(ignore_index=255)(
+        zs, zt, label[:, None]).item() == pytest.approx(loss.item())
+    assert PixelKLDivLoss()(zs, zt, label).item() == pytest.approx(
+        reference_kd(zs, zt, 1.0), rel=1e-5)
+
+
+def test_label_is_resized_to_logits_size_by_nearest():
+    zs, zt = logits(7, (1, 3, 2, 2)), logits(8, (1, 3, 2, 2))
+    label = torch.zeros(1, 4, 4, dtype=torch.long)
+    label[0, :2, :2] = 255  # the top-left logit pixel, nearest-downsampled
+    valid = torch.tensor([[[False, True], [True, True]]])
+    loss = PixelKLDivLoss(ignore_index=255)(zs, zt, label)
+    assert loss.item() == pytest.approx(
+        reference_kd(zs, zt, 1.0, valid), rel=1e-5)
+
+
+def test_teacher_is_detached_and_resized_to_student():
+    zs = logits(9, (1, 3, 4, 4)).requires_grad_()
+    zt = logits(10, (1, 3, 2, 2)).requires_grad_()
+    loss = PixelKLDivLoss()(zs, zt)
+    loss.backward()
+    assert zs.grad is not None and zs.grad.abs().sum() > 0
+    assert zt.grad is None
+    up = F.interpolate(zt.detach(), size=(4, 4), mode='bilinear',
+                       align_corners=False)
+    assert loss.item() == pytest.approx(
+        reference_kd(zs.detach(), up, 1.0), rel=1e-5)
+
+
+def test_float32_under_bf16_autocast():
+    zs, zt = logits(11, (2, 4, 8, 8)), logits(12, (2, 4, 8, 8))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        loss = PixelKLDivLoss(tau=2.0)(zs.bfloat16(), zt.bfloat16())
+    assert loss.dtype == torch.float32
+    ref = PixelKLDivLoss(tau=2.0)(zs.bfloat16().float(), zt.bfloat16().float())
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-6)
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(tau=0), 'tau must be a number > 0, got 0'),
+    (dict(tau=-1.5), 'tau must be a number > 0, got -1.5'),
+    (dict(loss_weight=-1), 'loss_weight must be a number >= 0, got -1'),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PixelKLDivLoss(**kwargs)
+
+
+def test_mismatched_classes_error_names_shapes():
+    with pytest.raises(ValueError, match=r'\(2, 3, 2, 3\).*\(2, 4, 2, 3\)'):
+        PixelKLDivLoss()(logits(0), logits(1, (2, 4, 2, 3)))

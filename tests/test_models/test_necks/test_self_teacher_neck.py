@@ -1,0 +1,149 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from frskd_seg.models.necks import SelfTeacherNeck
+from frskd_seg.models.utils import resize_to
+
+CHANNELS = [8, 16, 32, 64]
+
+
+def feats(channels, sizes, batch=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [
+        torch.randn(batch, c, *s, generator=g) for c, s in zip(channels, sizes)
+    ]
+
+
+@pytest.mark.parametrize('sizes', [
+    [(128, 128), (64, 64), (64, 64), (64, 64)],  # ResNet-D8 on a 512 crop
+    [(32, 32), (16, 16), (8, 8), (4, 4)],  # halving pyramid
+    [(33, 45), (17, 23), (9, 12), (5, 6)],  # odd crops, "same" halving
+    [(97, 97), (49, 49), (49, 49), (49, 49)],  # D8 on a 769 crop
+    [(30, 30), (12, 12), (7, 7), (3, 3)],  # irregular ratios
+])
+def test_every_level_keeps_its_input_size(sizes):
+    neck = SelfTeacherNeck(CHANNELS, out_channels=[4, 6, 8, 10])
+    outs = neck(feats(CHANNELS, sizes))
+    assert [tuple(o.shape) for o in outs] == [
+        (2, c, *s) for c, s in zip([4, 6, 8, 10], sizes)
+    ]
+    assert all((o >= 0).all() for o in outs)  # outputs are ReLU(T_i)
+
+
+def test_two_levels():
+    neck = SelfTeacherNeck([8, 16], out_channels=4)
+    outs = neck(feats([8, 16], [(9, 9), (5, 5)]))
+    assert [tuple(o.shape) for o in outs] == [(2, 4, 9, 9), (2, 4, 5, 5)]
+    assert len(neck.up_fusions) == 1 and len(neck.down_fusions) == 1
+
+
+def test_width_ratio_and_explicit_widths():
+    assert SelfTeacherNeck(CHANNELS).out_channels == [2, 4, 8, 16]
+    assert SelfTeacherNeck(CHANNELS, width_ratio=2).out_channels == [
+        16, 32, 64, 128
+    ]
+    assert SelfTeacherNeck(CHANNELS, out_channels=5).out_channels == [5] * 4
+
+
+def manual_forward(neck, xs):
+    """Spec §2's equations written out with the neck's own submodules."""
+    n = len(xs)
+    sizes = [x.shape[-2:] for x in xs]
+    L = [lat(x) for lat, x in zip(neck.laterals, xs)]
+    L2 = [None] + [lat(x) for lat, x in zip(neck.second_laterals, xs[1:])]
+
+    def fuse(fusion, terms):
+        w = F.relu(fusion.weight)
+        w = w / (w.sum() + fusion.eps)
+        return sum(wk * F.relu(t) for wk, t in zip(w, terms))
+
+    P = {n - 1: L[n - 1]}
+    for i in range(n - 2, -1, -1):
+        up = neck.up_resamples[i]
+        P[i] = neck.up_nodes[i](
+            fuse(neck.up_fusions[i],
+                 [L[i], resize_to(up.conv(F.relu(P[i + 1])), sizes[i])]))
+    T = [P[0]]
+    for i in range(1, n):
+        down = neck.down_resamples[i - 1]
+        r = down.conv(resize_to(F.relu(T[i - 1]), sizes[i]))
+        terms = [L2[i], P[i], r] if i < n - 1 else [L2[i], r]
+        T.append(neck.down_nodes[i - 1](fuse(neck.down_fusions[i - 1],
+                                             terms)))
+    return [F.relu(t) for t in T]
+
+
+def test_forward_is_the_spec_equations():
+    torch.manual_seed(0)
+    neck = SelfTeacherNeck([4, 8, 12], out_channels=[6, 6, 6]).eval()
+    # non-trivial fusion weights, incl. one clipped to 0 by the ReLU
+    for fusion in list(neck.up_fusions) + list(neck.down_fusions):
+        fusion.weight.data = torch.rand(fusion.weight.shape) * 2 - 0.3
+    xs = feats([4, 8, 12], [(16, 16), (8, 8), (4, 4)])
+    for got, want in zip(neck(xs), manual_forward(neck, xs)):
+        assert torch.allclose(got, want, atol=1e-6)
+
+
+def test_structure_switches():
+    full = SelfTeacherNeck(CHANNELS)
+    single_lateral = SelfTeacherNeck(CHANNELS, bottom_up_laterals=False)
+    plain_sum = SelfTeacherNeck(CHANNELS, weighted_fusion=False)
+    assert single_lateral.second_laterals is None
+    n_second = sum(p.numel() for p in full.second_laterals.parameters())
+    n_full = sum(p.numel() for p in full.parameters())
+    assert sum(p.numel()
+               for p in single_lateral.parameters()) == n_full - n_second
+    # 3 top-down nodes x 2 weights + 2 x 3 + 1 x 2 bottom-up weights
+    assert n_full - sum(p.numel() for p in plain_sum.parameters()) == 14
+    xs = feats(CHANNELS, [(16, 16), (8, 8), (8, 8), (8, 8)])
+    for neck in (single_lateral, plain_sum):
+        assert [o.shape for o in neck(xs)] == [o.shape for o in full(xs)]
+
+
+def test_node_depth():
+    neck = SelfTeacherNeck(CHANNELS, num_node_convs=3)
+    dw = [m for m in neck.up_nodes[0] if isinstance(m, torch.nn.Conv2d)]
+    assert len(dw) == 6  # 3 x (depthwise + pointwise)
+
+
+def test_gradients_reach_every_parameter():
+    neck = SelfTeacherNeck(CHANNELS)
+    xs = [x.requires_grad_() for x in feats(CHANNELS, [(16, 16), (8, 8),
+                                                       (8, 8), (8, 8)])]
+    sum(o.mean() for o in neck(xs)).backward()
+    missing = [n for n, p in neck.named_parameters() if p.grad is None]
+    assert missing == []
+    assert all(x.grad is not None for x in xs)
+
+
+def test_norm_cfg_is_used():
+    neck = SelfTeacherNeck(CHANNELS, norm_cfg=dict(type='GN', num_groups=2))
+    assert not any(
+        isinstance(m, torch.nn.BatchNorm2d) for m in neck.modules())
+    assert any(isinstance(m, torch.nn.GroupNorm) for m in neck.modules())
+
+
+@pytest.mark.parametrize('kwargs, error, match', [
+    (dict(in_channels=[8]), ValueError, r'at least 2 .*in_channels=\[8\]'),
+    (dict(in_channels=8), TypeError, 'in_channels must be a sequence'),
+    (dict(in_channels=[8, 0]), ValueError, r'positive ints, got \[8, 0\]'),
+    (dict(in_channels=[8, 16], out_channels=[4, 4, 4]), ValueError,
+     r'out_channels has 3 entries .* in_channels has 2'),
+    (dict(in_channels=[8, 16], width_ratio=0), ValueError,
+     'width_ratio must be > 0, got 0'),
+    (dict(in_channels=[8, 16], num_node_convs=0), ValueError,
+     'num_node_convs must be an int >= 1, got 0'),
+    (dict(in_channels=[8, 16], upsample_mode='cubic'), ValueError,
+     "upsample_mode must be one of .* got 'cubic'"),
+])
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        SelfTeacherNeck(**kwargs)
+
+
+def test_wrong_inputs_error_names_channels():
+    neck = SelfTeacherNeck([8, 16])
+    with pytest.raises(ValueError, match=r'in_channels=\[8, 16\] .* '
+                       r'channels \[8, 16, 32\]'):
+        neck(feats([8, 16, 32], [(8, 8), (4, 4), (2, 2)]))

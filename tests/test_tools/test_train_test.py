@@ -1,0 +1,79 @@
+"""tools/train.py and tools/test.py end to end, in subprocesses as a user
+runs them, on the generated VOC-layout data set."""
+import json
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from tests.conftest import DEMO_CONFIG, REPO
+
+SHORT_RUN = [
+    'train_cfg.max_iters=8', 'train_cfg.val_interval=8',
+    'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=2',
+    'model.distill_warmup_iters=4', 'model.distill_rampup_iters=4'
+]
+
+
+def run_tool(*args):
+    proc = subprocess.run([sys.executable, *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory, synthetic_voc):
+    work_dir = str(tmp_path_factory.mktemp('work'))
+    log = run_tool('tools/train.py', DEMO_CONFIG, '--work-dir', work_dir,
+                   '--data-root', synthetic_voc, '--cfg-options', *SHORT_RUN)
+    return work_dir, log
+
+
+def test_train_writes_checkpoints_and_validates(trained):
+    work_dir, log = trained
+    assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
+    assert osp.isfile(osp.join(work_dir, 'iter_8.pth'))
+    assert re.search(r'Iter\(val\) .*mIoU: \d+\.\d+', log)
+    # the loss terms and the distillation weight are logged
+    for key in ('decode.loss_ce', 'teacher.loss_ce', 'distill.loss_kd',
+                'distill.loss_at', 'distill.weight'):
+        assert key in log
+    ckpt = torch.load(osp.join(work_dir, 'iter_8.pth'), weights_only=False)
+    assert any(k.startswith('self_teacher.') for k in ckpt['state_dict'])
+    assert ckpt['meta']['iter'] == 8
+
+
+def test_test_tool_reports_miou(trained, synthetic_voc, tmp_path):
+    work_dir, _ = trained
+    log = run_tool('tools/test.py', DEMO_CONFIG,
+                   osp.join(work_dir, 'iter_8.pth'), '--data-root',
+                   synthetic_voc, '--work-dir', str(tmp_path))
+    match = re.search(r'Iter\(test\) .*mIoU: (\d+\.\d+)', log)
+    assert match and 0.0 <= float(match.group(1)) <= 100.0
+    assert '|    person   |' in log  # the per-class IoU table
+
+
+def test_resume_continues_from_the_last_checkpoint(trained, synthetic_voc):
+    work_dir, _ = trained
+    options = [o for o in SHORT_RUN if not o.startswith('train_cfg.max')]
+    log = run_tool('tools/train.py', DEMO_CONFIG, '--work-dir', work_dir,
+                   '--data-root', synthetic_voc, '--resume', '--cfg-options',
+                   'train_cfg.max_iters=12', *options)
+    assert 'resumed epoch: 0, iter: 8' in log
+    assert 'Iter(train) [10/12]' in log and 'Iter(train) [ 2/12]' not in log
+    ckpt = torch.load(osp.join(work_dir, 'iter_12.pth'), weights_only=False)
+    assert ckpt['meta']['iter'] == 12
+    # after warm-up (4) and ramp-up (4) the weight is 1
+    scalars = [
+        json.loads(line)
+        for line in open(next(iter(sorted(
+            __import__('glob').glob(osp.join(work_dir, '*', 'vis_data',
+                                             'scalars.json')))[-1:])))
+    ]
+    weights = {s['iter']: s['distill.weight'] for s in scalars
+               if 'distill.weight' in s}
+    assert weights[12] == pytest.approx(1.0)
