@@ -1,0 +1,3 @@
+from .complexity import ComplexityReport, frskd_complexity
+
+__all__ = ['ComplexityReport', 'frskd_complexity']

@@ -1,0 +1,105 @@
+"""Parameters and FLOPs of an FRSKD model's parts (mmengine's analysis)."""
+from dataclasses import dataclass
+from typing import Dict, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.analysis import FlopAnalyzer
+
+from frskd_seg.models.segmentors import FRSKDEncoderDecoder
+
+
+def _params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+class _SelfTeacherPath(nn.Module):
+    """Features -> self-teacher -> teacher head, traceable for FLOP counts."""
+
+    def __init__(self, model: FRSKDEncoderDecoder):
+        super().__init__()
+        self.self_teacher = model.self_teacher
+        self.teacher_head = model.teacher_head
+
+    def forward(self, *feats):
+        return self.teacher_head(self.self_teacher(list(feats)))
+
+
+class _Student(nn.Module):
+    """The deployed student: image -> logits (``_forward``)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model._forward(x)
+
+
+@dataclass
+class ComplexityReport:
+    """Parameter and FLOP counts (FLOPs as mmengine counts them: one
+    multiply-add is one FLOP) for one input size."""
+    input_shape: Tuple[int, int, int, int]
+    params: Dict[str, int]
+    flops: Dict[str, int]
+
+    def ratio(self, part: str, of: str = 'student') -> Tuple[float, float]:
+        """(params, FLOPs) of ``part`` relative to ``of``."""
+        return (self.params[part] / self.params[of],
+                self.flops[part] / self.flops[of])
+
+    def table(self) -> str:
+        rows = [f'input {tuple(self.input_shape)}',
+                f'{"part":<26}{"params (M)":>12}{"GFLOPs":>10}']
+        for part in self.params:
+            rows.append(f'{part:<26}{self.params[part] / 1e6:>12.2f}'
+                        f'{self.flops[part] / 1e9:>10.2f}')
+        p, f = self.ratio('self_teacher+teacher_head')
+        rows.append(f'self-teacher / student: {100 * p:.1f} % params, '
+                    f'{100 * f:.1f} % FLOPs')
+        return '\n'.join(rows)
+
+
+@torch.no_grad()
+def frskd_complexity(model: FRSKDEncoderDecoder,
+                     input_shape=(1, 3, 512, 512)) -> ComplexityReport:
+    """Count the deployed student (backbone, neck, decode head), the
+    auxiliary heads (training only), the self-teacher neck and its head.
+
+    Args:
+        model: A built :class:`FRSKDEncoderDecoder`.
+        input_shape: (B, 3, H, W) of the image.
+    """
+    model = model.eval()
+    image = torch.zeros(*input_shape)
+    feats = model.extract_feat(image)
+
+    def flops(module, inputs):
+        analyzer = FlopAnalyzer(module, inputs)
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        return int(analyzer.total())
+
+    student_params = _params(model.backbone) + _params(model.decode_head)
+    if model.with_neck:
+        student_params += _params(model.neck)
+    aux = model.auxiliary_head if model.with_auxiliary_head else None
+    params = {
+        'student': student_params,
+        'auxiliary_head': _params(aux) if aux is not None else 0,
+        'self_teacher': _params(model.self_teacher),
+        'teacher_head': _params(model.teacher_head),
+    }
+    st_flops = flops(model.self_teacher, (list(feats), ))
+    path_flops = flops(_SelfTeacherPath(model), tuple(feats))
+    flop_counts = {
+        'student': flops(_Student(model), (image, )),
+        'auxiliary_head': 0 if aux is None else flops(aux, (list(feats), )),
+        'self_teacher': st_flops,
+        'teacher_head': path_flops - st_flops,
+    }
+    params['self_teacher+teacher_head'] = (
+        params['self_teacher'] + params['teacher_head'])
+    flop_counts['self_teacher+teacher_head'] = path_flops
+    return ComplexityReport(tuple(input_shape), params, flop_counts)
