@@ -41,26 +41,19 @@ test_pipeline = [
 ]
 
 
-def _voc(year, split, pipeline):
-    return dict(
-        type='PascalVOCDataset',
-        data_root=data_root,
-        data_prefix=dict(
-            img_path=f'{year}/JPEGImages',
-            seg_map_path=f'{year}/SegmentationClass'),
-        ann_file=f'{year}/ImageSets/Segmentation/{split}.txt',
-        pipeline=pipeline)
-
-
+# the VOC07+12 data sets of ../_base_/datasets/voc0712.py, other pipelines
 train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     dataset=dict(datasets=[
-        _voc('VOC2007', 'trainval', train_pipeline),
-        _voc('VOC2012', 'trainval', train_pipeline)
+        dict(_base_.voc07_trainval, data_root=data_root,
+             pipeline=train_pipeline),
+        dict(_base_.voc12_trainval, data_root=data_root,
+             pipeline=train_pipeline),
     ]))
 val_dataloader = dict(
-    num_workers=1, dataset=_voc('VOC2007', 'test', test_pipeline))
+    num_workers=1,
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 max_iters = 2000

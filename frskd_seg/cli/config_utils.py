@@ -1,9 +1,10 @@
 """Config edits shared by the command-line tools."""
+import argparse
 import os
 import os.path as osp
 from typing import Optional
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -57,7 +58,35 @@ def load_config(config: str, cfg_options: Optional[dict] = None,
     return cfg
 
 
-def set_local_rank(local_rank: int) -> None:
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options tools/train.py and tools/test.py share (mmseg's, plus
+    ``--data-root``)."""
+    parser.add_argument(
+        '--data-root',
+        help='use this data root for every data set of the config (e.g. '
+        'the VOCdevkit folder holding VOC2007/ and VOC2012/)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_tool_args(parser: argparse.ArgumentParser,
+                    argv=None) -> argparse.Namespace:
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(local_rank)
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args

@@ -1,0 +1,64 @@
+"""The tools' argument handling, without running a Runner."""
+import os.path as osp
+
+import pytest
+
+from frskd_seg.cli import test as test_cli
+from frskd_seg.cli import train as train_cli
+from tests.conftest import DEMO_CONFIG
+
+
+def train_cfg(*argv):
+    return train_cli.build_train_config(train_cli.parse_args([DEMO_CONFIG,
+                                                             *argv]))
+
+
+def test_defaults_follow_mmseg():
+    cfg = train_cfg()
+    assert cfg.work_dir == osp.join('./work_dirs',
+                                    'frskd_deeplab_r18_voc_demo')
+    assert cfg.resume is False and cfg.launcher == 'none'
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+
+
+def test_amp_resume_work_dir_and_cfg_options(tmp_path):
+    cfg = train_cfg('--amp', '--resume', '--work-dir', str(tmp_path),
+                    '--cfg-options', 'train_cfg.max_iters=7',
+                    'model.distill_warmup_iters=3')
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.loss_scale == 'dynamic'
+    assert cfg.resume is True and cfg.work_dir == str(tmp_path)
+    assert cfg.train_cfg.max_iters == 7
+    assert cfg.model.distill_warmup_iters == 3
+
+
+def test_data_root_reaches_every_dataset(tmp_path):
+    cfg = train_cfg('--data-root', str(tmp_path))
+    roots = [d.data_root for d in cfg.train_dataloader.dataset.datasets]
+    roots += [cfg.val_dataloader.dataset.data_root,
+              cfg.test_dataloader.dataset.data_root]
+    assert roots == [str(tmp_path)] * 4
+
+
+def test_missing_paths_fail_early(tmp_path):
+    with pytest.raises(FileNotFoundError, match="--data-root '.*nowhere' is "
+                       'not a directory'):
+        train_cfg('--data-root', str(tmp_path / 'nowhere'))
+    with pytest.raises(FileNotFoundError, match="config file 'no.py' does "
+                       'not exist'):
+        train_cli.build_train_config(train_cli.parse_args(['no.py']))
+
+
+def test_test_options(tmp_path):
+    args = test_cli.parse_args([
+        DEMO_CONFIG, 'ckpt.pth', '--show-dir',
+        str(tmp_path / 'vis'), '--out',
+        str(tmp_path / 'out'), '--tta'
+    ])
+    cfg = test_cli.build_test_config(args)
+    assert cfg.load_from == 'ckpt.pth'
+    assert cfg.default_hooks.visualization.draw is True
+    assert cfg.visualizer.save_dir == str(tmp_path / 'vis')
+    assert cfg.test_evaluator.output_dir == str(tmp_path / 'out')
+    assert cfg.model.type == 'SegTTAModel'
+    assert cfg.model.module.type == 'FRSKDEncoderDecoder'
