@@ -2,6 +2,8 @@
 FRSKD model and its data samples, and a small synthetic VOC data set."""
 import copy
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -89,3 +91,29 @@ def synthetic_voc(tmp_path_factory):
         image_size=(72, 96),
         seed=1)
     return root
+
+
+#: --cfg-options for an 8-iteration run of the demo config
+SHORT_RUN = [
+    'train_cfg.max_iters=8', 'train_cfg.val_interval=8',
+    'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=2',
+    'model.distill_warmup_iters=4', 'model.distill_rampup_iters=4'
+]
+
+
+def run_tool(*args, cwd=REPO):
+    """Run ``python *args`` as a user would; returns stdout + stderr."""
+    proc = subprocess.run([sys.executable, *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope='session')
+def trained(tmp_path_factory, synthetic_voc):
+    """(work_dir, log) of tools/train.py: 8 iterations of the demo config on
+    the synthetic data set, checkpoints at 4 and 8."""
+    work_dir = str(tmp_path_factory.mktemp('work'))
+    log = run_tool('tools/train.py', DEMO_CONFIG, '--work-dir', work_dir,
+                   '--data-root', synthetic_voc, '--cfg-options', *SHORT_RUN)
+    return work_dir, log

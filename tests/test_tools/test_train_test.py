@@ -3,35 +3,11 @@ runs them, on the generated VOC-layout data set."""
 import json
 import os.path as osp
 import re
-import subprocess
-import sys
 
 import pytest
 import torch
 
-from tests.conftest import DEMO_CONFIG, REPO
-
-SHORT_RUN = [
-    'train_cfg.max_iters=8', 'train_cfg.val_interval=8',
-    'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=2',
-    'model.distill_warmup_iters=4', 'model.distill_rampup_iters=4'
-]
-
-
-def run_tool(*args):
-    proc = subprocess.run([sys.executable, *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
-
-
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory, synthetic_voc):
-    work_dir = str(tmp_path_factory.mktemp('work'))
-    log = run_tool('tools/train.py', DEMO_CONFIG, '--work-dir', work_dir,
-                   '--data-root', synthetic_voc, '--cfg-options', *SHORT_RUN)
-    return work_dir, log
-
+from tests.conftest import DEMO_CONFIG, SHORT_RUN, run_tool
 
 def test_train_writes_checkpoints_and_validates(trained):
     work_dir, log = trained
