@@ -27,10 +27,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
-        help='directory where painted images will be saved. If specified, '
-        'it will be automatically saved to the work_dir/timestamp/show_dir')
+        help='save prediction overlays (mmseg visualizer) under '
+        'SHOW_DIR/vis_data/vis_image/')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--show-interval',
+        type=int,
+        default=1,
+        help='with --show/--show-dir, draw every N-th test image (mmseg '
+        'draws every 50th; default here: every image)')
     parser.add_argument(
         '--tta', action='store_true', help='Test time augmentation')
     add_common_arguments(parser)
@@ -49,6 +55,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
                 '--show/--show-dir need a VisualizationHook in default_hooks:'
                 " visualization=dict(type='SegVisualizationHook')")
         hooks['visualization']['draw'] = True
+        hooks['visualization']['interval'] = args.show_interval
         if args.show:
             hooks['visualization']['show'] = True
             hooks['visualization']['wait_time'] = args.wait_time

@@ -1,5 +1,6 @@
 """tools/train.py and tools/test.py end to end, in subprocesses as a user
 runs them, on the generated VOC-layout data set."""
+import glob
 import json
 import os.path as osp
 import re
@@ -27,7 +28,11 @@ def test_test_tool_reports_miou(trained, synthetic_voc, tmp_path):
     work_dir, _ = trained
     log = run_tool('tools/test.py', DEMO_CONFIG,
                    osp.join(work_dir, 'iter_8.pth'), '--data-root',
-                   synthetic_voc, '--work-dir', str(tmp_path))
+                   synthetic_voc, '--work-dir', str(tmp_path), '--show-dir',
+                   str(tmp_path / 'vis'))
+    overlays = glob.glob(str(tmp_path / 'vis' / 'vis_data' / 'vis_image' /
+                             'test_*.png'))
+    assert len(overlays) == 4  # every test image
     match = re.search(r'Iter\(test\) .*mIoU: (\d+\.\d+)', log)
     assert match and 0.0 <= float(match.group(1)) <= 100.0
     assert '|    person   |' in log  # the per-class IoU table
@@ -46,9 +51,9 @@ def test_resume_continues_from_the_last_checkpoint(trained, synthetic_voc):
     # after warm-up (4) and ramp-up (4) the weight is 1
     scalars = [
         json.loads(line)
-        for line in open(next(iter(sorted(
-            __import__('glob').glob(osp.join(work_dir, '*', 'vis_data',
-                                             'scalars.json')))[-1:])))
+        for line in open(sorted(
+            glob.glob(osp.join(work_dir, '*', 'vis_data',
+                               'scalars.json')))[-1])
     ]
     weights = {s['iter']: s['distill.weight'] for s in scalars
                if 'distill.weight' in s}

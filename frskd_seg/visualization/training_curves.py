@@ -1,0 +1,70 @@
+"""Training curves of an FRSKD run from its work dir's logs."""
+import glob
+import json
+import os.path as osp
+from typing import Dict, List, Tuple
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+
+LOSS_KEYS = ('decode.loss_ce', 'teacher.loss_ce', 'distill.loss_kd',
+             'distill.loss_at')
+
+
+def load_scalars(work_dir: str) -> Tuple[List[dict], List[dict]]:
+    """Training and validation records of every run in ``work_dir``
+    (mmengine's ``<timestamp>/vis_data/scalars.json``; a resumed run adds a
+    timestamp folder). Later runs win for iterations logged twice.
+
+    Returns:
+        (train, val): lists of dicts sorted by iteration; train records hold
+        the logged loss terms at ``'iter'``, val records the metrics at
+        ``'step'``.
+    """
+    files = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not files:
+        raise FileNotFoundError(
+            f'no */vis_data/scalars.json under {work_dir!r}: is it the '
+            'work dir of a training run (LocalVisBackend)?')
+    train: Dict[int, dict] = {}
+    val: Dict[int, dict] = {}
+    for path in files:
+        with open(path) as f:
+            for line in f:
+                record = json.loads(line)
+                if 'iter' in record:
+                    train[record['iter']] = record
+                elif 'mIoU' in record:
+                    val[record['step']] = record
+    return ([train[k] for k in sorted(train)], [val[k] for k in sorted(val)])
+
+
+def plot_training_curves(work_dir: str, out_path: str) -> str:
+    """Plot loss terms, distillation weight and validation mIoU to a PNG."""
+    train, val = load_scalars(work_dir)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    iters = [r['iter'] for r in train]
+    for key in LOSS_KEYS:
+        if any(key in r for r in train):
+            axes[0].plot(iters, [r.get(key, float('nan')) for r in train],
+                         label=key)
+    axes[0].set(title='loss terms (distillation terms weighted)',
+                xlabel='iteration')
+    axes[0].legend()
+    if any('distill.weight' in r for r in train):
+        axes[1].plot(iters, [r.get('distill.weight', 0) for r in train])
+    axes[1].set(title='distillation weight w(iter)', xlabel='iteration',
+                ylim=(-0.05, 1.05))
+    if val:
+        axes[2].plot([r['step'] for r in val], [r['mIoU'] for r in val], 'o-')
+    axes[2].set(title='validation mIoU', xlabel='iteration', ylabel='%')
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.suptitle(osp.basename(osp.normpath(work_dir)))
+    fig.tight_layout()
+    fig.savefig(out_path, dpi=100)
+    plt.close(fig)
+    return out_path

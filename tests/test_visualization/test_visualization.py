@@ -1,0 +1,60 @@
+import os.path as osp
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from frskd_seg.visualization import (attention_figure, compute_attention_maps,
+                                     load_scalars, plot_training_curves)
+from tests.conftest import DEMO_CONFIG, run_tool
+
+
+def test_attention_maps_and_figure(trained, synthetic_voc, tmp_path):
+    from mmseg.apis import init_model
+    work_dir, _ = trained
+    model = init_model(DEMO_CONFIG, osp.join(work_dir, 'iter_8.pth'),
+                       device='cpu')
+    name = open(osp.join(synthetic_voc, 'VOC2007', 'ImageSets',
+                         'Segmentation', 'test.txt')).readline().strip()
+    image = osp.join(synthetic_voc, 'VOC2007', 'JPEGImages', f'{name}.jpg')
+    maps = compute_attention_maps(model, image)
+    h, w = maps.image.shape[:2]
+    assert maps.student_pred.shape == maps.teacher_pred.shape == (h, w)
+    assert len(maps.student) == len(maps.teacher) == 4
+    for a_s, a_t in zip(maps.student, maps.teacher):
+        assert a_s.shape == a_t.shape  # T_i keeps F_i's size
+        assert np.linalg.norm(a_s) == pytest.approx(1, rel=1e-4)
+    path = str(tmp_path / 'grid.png')
+    rgb = attention_figure(maps, model.dataset_meta['palette'], path=path)
+    assert Image.open(path).size == (rgb.shape[1], rgb.shape[0])
+    assert rgb.std() > 10  # not a blank canvas
+
+
+def test_vis_attention_tool(trained, synthetic_voc, tmp_path):
+    work_dir, _ = trained
+    images = [
+        osp.join(synthetic_voc, 'VOC2007', 'JPEGImages', f'{n}.jpg')
+        for n in open(osp.join(synthetic_voc, 'VOC2007', 'ImageSets',
+                               'Segmentation', 'test.txt')).read().split()[:2]
+    ]
+    log = run_tool('tools/vis_attention.py', DEMO_CONFIG,
+                   osp.join(work_dir, 'iter_8.pth'), *images, '--out',
+                   str(tmp_path))
+    for img in images:
+        name = osp.splitext(osp.basename(img))[0]
+        assert osp.isfile(tmp_path / f'{name}_attention.png'), log
+
+
+def test_training_curves(trained, tmp_path):
+    work_dir, _ = trained
+    train, val = load_scalars(work_dir)
+    assert [r['iter'] for r in train][:4] == [2, 4, 6, 8]
+    assert train[0]['distill.weight'] == 0.0  # warm-up of 4 iterations
+    assert val and 'mIoU' in val[0]
+    path = plot_training_curves(work_dir, str(tmp_path / 'curves.png'))
+    assert Image.open(path).size[0] > 800
+
+
+def test_training_curves_need_a_work_dir(tmp_path):
+    with pytest.raises(FileNotFoundError, match='no .*scalars.json'):
+        load_scalars(str(tmp_path))

@@ -1,0 +1,38 @@
+"""Attention maps of the student's and the self-teacher's features, and both
+predictions, for your own images: one PNG grid per image.
+
+    python tools/vis_attention.py CONFIG CKPT IMAGE [IMAGE ...] --out DIR
+"""
+import argparse
+import os
+import os.path as osp
+
+import frskd_seg  # noqa: F401
+from frskd_seg.visualization import attention_figure, compute_attention_maps
+from mmseg.apis import init_model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='an FRSKD config')
+    parser.add_argument('checkpoint', help='an FRSKD checkpoint')
+    parser.add_argument('images', nargs='+', help='image files')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument('--device', default='cpu')
+    args = parser.parse_args()
+    for image in args.images:
+        if not osp.isfile(image):
+            parser.error(f'image {image!r} does not exist')
+    model = init_model(args.config, args.checkpoint, device=args.device)
+    palette = model.dataset_meta['palette']
+    os.makedirs(args.out, exist_ok=True)
+    for image in args.images:
+        maps = compute_attention_maps(model, image)
+        name = osp.splitext(osp.basename(image))[0]
+        path = osp.join(args.out, f'{name}_attention.png')
+        attention_figure(maps, palette, title=osp.basename(image), path=path)
+        print(path)
+
+
+if __name__ == '__main__':
+    main()
