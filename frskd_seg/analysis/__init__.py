@@ -1,3 +1,7 @@
-from .complexity import ComplexityReport, frskd_complexity
+from .benchmark import BenchmarkResult, benchmark
+from .complexity import ComplexityReport, frskd_complexity, student_cost
 
-__all__ = ['ComplexityReport', 'frskd_complexity']
+__all__ = [
+    'BenchmarkResult', 'ComplexityReport', 'benchmark', 'frskd_complexity',
+    'student_cost'
+]

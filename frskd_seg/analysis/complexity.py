@@ -61,6 +61,25 @@ class ComplexityReport:
         return '\n'.join(rows)
 
 
+def _flops(module: nn.Module, inputs: tuple) -> int:
+    analyzer = FlopAnalyzer(module, inputs)
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    return int(analyzer.total())
+
+
+@torch.no_grad()
+def student_cost(model, input_shape=(1, 3, 512, 512)) -> Tuple[int, int]:
+    """(params, FLOPs) of the deployed part of any mmseg ``EncoderDecoder``:
+    backbone, neck and decode head (auxiliary heads and, for FRSKD, the
+    self-teacher run only in training)."""
+    params = _params(model.backbone) + _params(model.decode_head)
+    if model.with_neck:
+        params += _params(model.neck)
+    return params, _flops(_Student(model.eval()),
+                          (torch.zeros(*input_shape), ))
+
+
 @torch.no_grad()
 def frskd_complexity(model: FRSKDEncoderDecoder,
                      input_shape=(1, 3, 512, 512)) -> ComplexityReport:
@@ -75,15 +94,7 @@ def frskd_complexity(model: FRSKDEncoderDecoder,
     image = torch.zeros(*input_shape)
     feats = model.extract_feat(image)
 
-    def flops(module, inputs):
-        analyzer = FlopAnalyzer(module, inputs)
-        analyzer.unsupported_ops_warnings(False)
-        analyzer.uncalled_modules_warnings(False)
-        return int(analyzer.total())
-
-    student_params = _params(model.backbone) + _params(model.decode_head)
-    if model.with_neck:
-        student_params += _params(model.neck)
+    student_params, student_flops = student_cost(model, input_shape)
     aux = model.auxiliary_head if model.with_auxiliary_head else None
     params = {
         'student': student_params,
@@ -91,11 +102,11 @@ def frskd_complexity(model: FRSKDEncoderDecoder,
         'self_teacher': _params(model.self_teacher),
         'teacher_head': _params(model.teacher_head),
     }
-    st_flops = flops(model.self_teacher, (list(feats), ))
-    path_flops = flops(_SelfTeacherPath(model), tuple(feats))
+    st_flops = _flops(model.self_teacher, (list(feats), ))
+    path_flops = _flops(_SelfTeacherPath(model), tuple(feats))
     flop_counts = {
-        'student': flops(_Student(model), (image, )),
-        'auxiliary_head': 0 if aux is None else flops(aux, (list(feats), )),
+        'student': student_flops,
+        'auxiliary_head': 0 if aux is None else _flops(aux, (list(feats), )),
         'self_teacher': st_flops,
         'teacher_head': path_flops - st_flops,
     }

@@ -1,0 +1,301 @@
+"""What FRSKD costs: an FRSKD model against its baseline twin, side by side in
+one process (parameters, FLOPs, training-step time and peak memory, inference
+time, and where an FRSKD training step spends its time)."""
+import copy
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+import torch
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.structures import PixelData
+from torch.profiler import ProfilerActivity, profile
+
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from .complexity import frskd_complexity, student_cost
+
+#: parts of an FRSKD training step timed by forward hooks
+STEP_PARTS = ('backbone', 'neck', 'decode_head', 'auxiliary_head',
+              'self_teacher', 'teacher_head', 'loss_kd', 'loss_feat')
+
+
+def build_benchmark_model(cfg: Config, device: str) -> torch.nn.Module:
+    """The config's model without pretrained weights, BN instead of SyncBN
+    (one process), distillation at full weight from the first iteration (the
+    costliest case)."""
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.pretrained = None
+    if model_cfg.get('type') == 'FRSKDEncoderDecoder':
+        model_cfg.distill_warmup_iters = 0
+        model_cfg.distill_rampup_iters = 0
+    model = MODELS.build(Config(dict(model=model_cfg)).model)
+    return revert_sync_batchnorm(model).to(device)
+
+
+def synthetic_batch(batch_size: int, shape: Tuple[int, int],
+                    num_classes: int, device: str, seed: int = 0):
+    """Images (B, 3, H, W), already normalised, and data samples with random
+    labels in 0..num_classes-1 and a 255 border, as the data preprocessor
+    hands them to ``model.loss``/``model.predict``."""
+    g = torch.Generator().manual_seed(seed)
+    h, w = shape
+    inputs = torch.randn(batch_size, 3, h, w, generator=g).to(device)
+    samples = []
+    for _ in range(batch_size):
+        label = torch.randint(0, num_classes, (1, h, w), generator=g)
+        label[:, :8] = 255
+        sample = SegDataSample(
+            metainfo=dict(img_shape=(h, w), ori_shape=(h, w),
+                          pad_shape=(h, w), padding_size=[0, 0, 0, 0]))
+        sample.gt_sem_seg = PixelData(data=label.to(device))
+        samples.append(sample)
+    return inputs, samples
+
+
+def _sync(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def peak_memory(fn: Callable, device: str) -> int:
+    """Peak bytes of tensor memory allocated while ``fn()`` runs, above what
+    was allocated before: CUDA's allocator statistics on a GPU; on a CPU,
+    the running sum of the profiler's per-op allocations (ops in time
+    order), which tracks the activations kept for backward."""
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
+        fn()
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated() - before
+    with profile(activities=[ProfilerActivity.CPU],
+                 profile_memory=True) as prof:
+        fn()
+    events = sorted((e for e in prof.events() if e.cpu_parent is None),
+                    key=lambda e: e.time_range.start)
+    running = peak = 0
+    for event in events:
+        running += event.cpu_memory_usage
+        peak = max(peak, running)
+    return peak
+
+
+class _TrainStep:
+    """One SGD training step of ``model`` on a fixed batch."""
+
+    def __init__(self, model, batch):
+        self.model = model.train()
+        self.batch = batch
+        self.optimizer = torch.optim.SGD(model.parameters(), lr=1e-4,
+                                         momentum=0.9)
+
+    def __call__(self):
+        losses = self.model.loss(*self.batch)
+        loss, _ = self.model.parse_losses(losses)
+        loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+
+
+@dataclass
+class ModelCost:
+    params: int
+    flops: int
+    train_step_s: float
+    train_peak_bytes: int
+    inference_s: float
+
+
+@dataclass
+class BenchmarkResult:
+    baseline: ModelCost
+    frskd: ModelCost
+    self_teacher_share: Tuple[float, float]  # (params, FLOPs) / student
+    step_breakdown_s: Dict[str, float] = field(default_factory=dict)
+    settings: Dict[str, object] = field(default_factory=dict)
+
+    def ratios(self) -> Dict[str, float]:
+        return {
+            name: getattr(self.frskd, name) / getattr(self.baseline, name)
+            for name in ('params', 'flops', 'train_step_s',
+                         'train_peak_bytes', 'inference_s')
+        }
+
+    def table(self) -> str:
+        rows = [
+            ('parameters (M)', 'params', 1e-6, '{:.2f}'),
+            ('GFLOPs (inference)', 'flops', 1e-9, '{:.1f}'),
+            ('training step (s)', 'train_step_s', 1, '{:.3f}'),
+            ('training peak memory (MB)', 'train_peak_bytes', 2**-20,
+             '{:.0f}'),
+            ('inference (s)', 'inference_s', 1, '{:.3f}'),
+        ]
+        ratios = self.ratios()
+        lines = [
+            ', '.join(f'{k}={v}' for k, v in self.settings.items()),
+            f'{"":<28}{"baseline":>12}{"FRSKD":>12}{"FRSKD/base":>12}'
+        ]
+        for label, key, scale, fmt in rows:
+            lines.append(
+                f'{label:<28}'
+                f'{fmt.format(getattr(self.baseline, key) * scale):>12}'
+                f'{fmt.format(getattr(self.frskd, key) * scale):>12}'
+                f'{ratios[key]:>12.3f}')
+        p, f = self.self_teacher_share
+        lines.append(f'params and FLOPs count the deployed model; the '
+                     f'self-teacher + its head add {100 * p:.1f} % params, '
+                     f'{100 * f:.1f} % FLOPs (training only)')
+        if self.step_breakdown_s:
+            total = sum(self.step_breakdown_s.values())
+            lines.append('FRSKD training step, where the time goes:')
+            for part, seconds in self.step_breakdown_s.items():
+                lines.append(f'  {part:<26}{seconds:>9.3f} s '
+                             f'{100 * seconds / total:>5.1f} %')
+        return '\n'.join(lines)
+
+
+def step_breakdown(model, batch, device: str,
+                   repeats: int = 3) -> Dict[str, float]:
+    """Median seconds per part of an FRSKD training step: each module's
+    forward, the backward pass, the optimizer step.
+
+    Each part's ``forward`` is wrapped on the instance, so calls that bypass
+    ``__call__`` (mmseg heads' ``loss`` calls ``self.forward``) are timed too.
+    """
+    spent: Dict[str, List[float]] = defaultdict(list)
+
+    def timed(part, forward):
+
+        def wrapper(*args, **kwargs):
+            _sync(device)
+            start = time.perf_counter()
+            out = forward(*args, **kwargs)
+            _sync(device)
+            spent[part].append(time.perf_counter() - start)
+            return out
+
+        return wrapper
+
+    wrapped = []
+    for part in STEP_PARTS:
+        module = getattr(model, part, None)
+        if isinstance(module, torch.nn.Module):
+            module.forward = timed(part, module.forward)
+            wrapped.append(module)
+    step = _TrainStep(model, batch)
+    totals: Dict[str, List[float]] = defaultdict(list)
+    try:
+        for _ in range(repeats):
+            _sync(device)
+            t0 = time.perf_counter()
+            loss, _ = model.parse_losses(model.loss(*batch))
+            _sync(device)
+            t1 = time.perf_counter()
+            loss.backward()
+            _sync(device)
+            t2 = time.perf_counter()
+            step.optimizer.step()
+            step.optimizer.zero_grad(set_to_none=True)
+            _sync(device)
+            totals['forward'].append(t1 - t0)
+            totals['backward'].append(t2 - t1)
+            totals['optimizer step'].append(time.perf_counter() - t2)
+    finally:
+        for module in wrapped:
+            del module.forward  # back to the class's method
+    # a part that runs k times per step counts k calls per repetition
+    parts = {}
+    for part, calls in spent.items():
+        k = len(calls) // repeats
+        parts[part] = statistics.median(
+            sum(calls[i * k:(i + 1) * k]) for i in range(repeats))
+    forward = statistics.median(totals['forward'])
+    breakdown = {p: parts[p] for p in STEP_PARTS if p in parts}
+    breakdown['forward, rest (CE losses, resizes)'] = max(
+        forward - sum(breakdown.values()), 0.0)
+    breakdown['backward'] = statistics.median(totals['backward'])
+    breakdown['optimizer step'] = statistics.median(totals['optimizer step'])
+    return breakdown
+
+
+def paired_median_times(fns: Dict[str, Callable], repeats: int, warmup: int,
+                        device: str) -> Dict[str, float]:
+    """Median wall time of each function, the functions run in turn within
+    every repetition so that drifts of a shared, noisy machine hit all of
+    them alike."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: Dict[str, List[float]] = defaultdict(list)
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            _sync(device)
+            start = time.perf_counter()
+            fn()
+            _sync(device)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def benchmark(frskd_cfg: Config,
+              baseline_cfg: Optional[Config] = None,
+              shape: Tuple[int, int] = (512, 512),
+              batch_size: int = 2,
+              repeats: int = 5,
+              warmup: int = 2,
+              device: str = 'cpu',
+              breakdown: bool = True) -> BenchmarkResult:
+    """Measure an FRSKD config against its baseline twin (by default the
+    same config with the FRSKD segmentor turned into mmseg's
+    EncoderDecoder, see :func:`frskd_seg.apis.plain_student_config`)."""
+    from frskd_seg.apis import plain_student_config
+    if baseline_cfg is None:
+        baseline_cfg = plain_student_config(frskd_cfg)
+    models = {
+        'baseline': build_benchmark_model(baseline_cfg, device),
+        'frskd': build_benchmark_model(frskd_cfg, device),
+    }
+    if type(models['frskd']).__name__ != 'FRSKDEncoderDecoder':
+        raise ValueError('the first config must be an FRSKD config, got '
+                         f"model.type {frskd_cfg.model.get('type')!r}")
+    num_classes = models['frskd'].decode_head.num_classes
+    batch = synthetic_batch(batch_size, shape, num_classes, device)
+    report = frskd_complexity(models['frskd'], (1, 3, *shape))
+
+    steps = {name: _TrainStep(m, batch) for name, m in models.items()}
+    train_s = paired_median_times(steps, repeats, warmup, device)
+    train_peak = {name: peak_memory(step, device)
+                  for name, step in steps.items()}
+
+    def inference(model):
+
+        @torch.no_grad()
+        def run():
+            model.predict(batch[0], batch[1])
+
+        return run
+
+    for model in models.values():
+        model.eval()
+    infer_s = paired_median_times(
+        {name: inference(m) for name, m in models.items()}, repeats, warmup,
+        device)
+    costs = {
+        name: ModelCost(*student_cost(model, (1, 3, *shape)), train_s[name],
+                        train_peak[name], infer_s[name])
+        for name, model in models.items()
+    }
+    return BenchmarkResult(
+        baseline=costs['baseline'],
+        frskd=costs['frskd'],
+        self_teacher_share=report.ratio('self_teacher+teacher_head'),
+        step_breakdown_s=step_breakdown(models['frskd'], batch, device)
+        if breakdown else {},
+        settings=dict(device=device, input=f'{batch_size}x3x{shape[0]}x'
+                      f'{shape[1]}', repeats=repeats, warmup=warmup,
+                      threads=torch.get_num_threads()))

@@ -1,0 +1,57 @@
+"""The benchmark's bookkeeping (no timing is asserted: machines are noisy)."""
+import pytest
+import torch
+from mmengine.config import Config
+
+from frskd_seg.analysis import benchmark
+from frskd_seg.analysis.benchmark import paired_median_times, peak_memory
+from tests.conftest import DEMO_BASELINE_CONFIG, DEMO_CONFIG
+
+
+def test_peak_memory_tracks_activations():
+    conv = torch.nn.Conv2d(3, 16, 3, padding=1)
+
+    def step(batch):
+        return lambda: conv(torch.randn(batch, 3, 64, 64)).relu().sum(
+        ).backward()
+
+    small, large = peak_memory(step(2), 'cpu'), peak_memory(step(4), 'cpu')
+    # the conv output (B x 16 x 64 x 64 floats) is kept for the backward
+    assert small >= 2 * 16 * 64 * 64 * 4
+    assert large == pytest.approx(2 * small, rel=0.1)
+
+
+def test_paired_median_times_runs_each_in_turn():
+    calls = []
+    times = paired_median_times(
+        dict(a=lambda: calls.append('a'), b=lambda: calls.append('b')),
+        repeats=3, warmup=1, device='cpu')
+    assert calls == ['a', 'b'] * 4
+    assert set(times) == {'a', 'b'} and all(t >= 0 for t in times.values())
+
+
+def test_benchmark_against_the_twin():
+    result = benchmark(Config.fromfile(DEMO_CONFIG),
+                       shape=(64, 64), batch_size=2, repeats=1, warmup=0)
+    ratios = result.ratios()
+    # the deployed student is the same network
+    assert result.frskd.params == result.baseline.params
+    assert ratios['flops'] == 1.0
+    assert result.frskd.train_peak_bytes > result.baseline.train_peak_bytes
+    parts = result.step_breakdown_s
+    for part in ('backbone', 'decode_head', 'auxiliary_head', 'self_teacher',
+                 'teacher_head', 'loss_kd', 'loss_feat', 'backward'):
+        assert part in parts and parts[part] >= 0
+    assert 0 < result.self_teacher_share[0] < 0.25
+    table = result.table()
+    assert 'FRSKD/base' in table and 'training step (s)' in table
+
+
+def test_explicit_baseline_and_wrong_order():
+    result = benchmark(Config.fromfile(DEMO_CONFIG),
+                       Config.fromfile(DEMO_BASELINE_CONFIG), shape=(32, 32),
+                       batch_size=2, repeats=1, warmup=0, breakdown=False)
+    assert result.step_breakdown_s == {}
+    with pytest.raises(ValueError, match="expected a config with model.type "
+                       "'FRSKDEncoderDecoder', got 'EncoderDecoder'"):
+        benchmark(Config.fromfile(DEMO_BASELINE_CONFIG), shape=(32, 32))

@@ -1,0 +1,46 @@
+"""What FRSKD costs, side by side with its baseline twin, in one process.
+
+    python tools/benchmark.py configs/frskd_deeplab_voc.py [--baseline CONFIG]
+        [--shape 512 512] [--batch 2] [--repeats 5] [--warmup 2] [--device cpu]
+
+Prints parameters and FLOPs, training-step time and peak memory, inference
+time (medians after warm-up) with FRSKD / baseline ratios, and where an FRSKD
+training step spends its time. Without --baseline, the twin is the same
+config with the FRSKD segmentor turned into mmseg's EncoderDecoder.
+"""
+import argparse
+
+import torch
+from mmengine.config import Config
+
+import frskd_seg  # noqa: F401
+from frskd_seg.analysis import benchmark
+from mmseg.utils import register_all_modules
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='an FRSKD config')
+    parser.add_argument('--baseline', help='the baseline twin config')
+    parser.add_argument('--shape', type=int, nargs=2, default=(512, 512),
+                        metavar=('H', 'W'))
+    parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--device', default='cuda' if
+                        torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--no-breakdown', action='store_true',
+                        help='skip the per-part timing of the FRSKD step')
+    args = parser.parse_args()
+    register_all_modules()
+    result = benchmark(
+        Config.fromfile(args.config),
+        Config.fromfile(args.baseline) if args.baseline else None,
+        shape=tuple(args.shape), batch_size=args.batch, repeats=args.repeats,
+        warmup=args.warmup, device=args.device,
+        breakdown=not args.no_breakdown)
+    print(result.table())
+
+
+if __name__ == '__main__':
+    main()
