@@ -15,8 +15,9 @@ from ..utils import (UPSAMPLE_MODES, DepthwiseSeparableBlock, WeightedFusion,
 
 
 class _Resample(nn.Module):
-    """``R↑`` / ``R↓`` of spec §2: ReLU, resize to the target level's exact size,
-    and a 1x1 conv-BN-ReLU from the source level's to the target's channels.
+    """``R↑`` / ``R↓`` of spec §2: resize a (ReLU'd) map to the target level's
+    exact size and apply a 1x1 conv-BN-ReLU from the source level's to the
+    target's channels.
 
     When going up, the 1x1 conv runs *before* the upsampling: for nearest
     upsampling (the default) this is exactly the official resize-then-conv
@@ -37,7 +38,6 @@ class _Resample(nn.Module):
                                norm_cfg=norm_cfg, act_cfg=act_cfg)
 
     def forward(self, x: Tensor, size: Sequence[int]) -> Tensor:
-        x = F.relu(x)
         if x.shape[-2] >= size[0] and x.shape[-1] >= size[1]:
             return self.conv(resize_to(x, size, self.upsample_mode))
         return resize_to(self.conv(x), size, self.upsample_mode)
@@ -206,13 +206,19 @@ class SelfTeacherNeck(BaseModule):
         else:
             bu_lats = lats
 
-        # top-down: td[i] is P_{i+1} for 1 <= i <= n-2, td[n-1] = L_n, and
-        # td[0] is T_1 (the last top-down node is the first bottom-up output)
+        # The official code ReLUs every term of every node. Laterals and
+        # resamplers end in ReLU already, so only the nodes' outputs (BN
+        # outputs) can be negative: each is ReLU'd once, right away, which
+        # gives the same values as the official per-term ReLUs while keeping
+        # one activation for backward where those kept several.
+        # top-down: td[i] is ReLU(P_{i+1}) for 1 <= i <= n-2, td[n-1] = L_n,
+        # td[0] = ReLU(T_1) (the last top-down node is the first output)
         td: List[Optional[Tensor]] = [None] * n
         td[n - 1] = lats[n - 1]
         for i in range(n - 2, -1, -1):
             up = self.up_resamples[i](td[i + 1], sizes[i])
-            td[i] = self.up_nodes[i](self.up_fusions[i]([lats[i], up]))
+            td[i] = F.relu(
+                self.up_nodes[i](self.up_fusions[i]([lats[i], up])))
 
         outs = [td[0]]
         for i in range(1, n):
@@ -220,5 +226,6 @@ class SelfTeacherNeck(BaseModule):
             terms = [bu_lats[i], td[i], down] if i < n - 1 else [
                 bu_lats[i], down
             ]
-            outs.append(self.down_nodes[i - 1](self.down_fusions[i - 1](terms)))
-        return tuple(F.relu(t) for t in outs)
+            outs.append(
+                F.relu(self.down_nodes[i - 1](self.down_fusions[i - 1](terms))))
+        return tuple(outs)

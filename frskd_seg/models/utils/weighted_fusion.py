@@ -8,13 +8,15 @@ from torch import Tensor
 
 
 class WeightedFusion(nn.Module):
-    """Fuse k same-shaped maps: ``sum_k ŵ_k · relu(x_k)``.
+    """Fuse k same-shaped, non-negative maps: ``sum_k ŵ_k · x_k``.
 
     ``ŵ = relu(w) / (sum(relu(w)) + eps)`` with a learnable ``w`` initialised to
-    ones (spec §2.1). Every input goes through ReLU first, as in the official
-    code (``F.relu`` on each term of a node). With ``weighted=False`` the node
-    is a plain sum of the ReLU'd inputs and has no parameters (an ablation of
-    the paper's self-teacher structure).
+    ones (spec §2.1). The official code applies ``F.relu`` to each term of a
+    node; :class:`SelfTeacherNeck` applies ReLU once to every tensor that can
+    be negative before it is used (laterals and resamplers already end in
+    ReLU), so the per-term ReLU would be a no-op that only costs memory. With
+    ``weighted=False`` the node is a plain sum and has no parameters (an
+    ablation of the paper's self-teacher structure).
 
     Args:
         num_inputs (int): k, the number of fused maps (>= 2).
@@ -22,7 +24,7 @@ class WeightedFusion(nn.Module):
         eps (float): The normalisation's epsilon (official: 1e-6).
 
     Shapes:
-        k tensors of (B, C, H, W) -> (B, C, H, W).
+        k tensors of (B, C, H, W), all >= 0 -> (B, C, H, W).
     """
 
     def __init__(self, num_inputs: int, weighted: bool = True,
@@ -49,9 +51,9 @@ class WeightedFusion(nn.Module):
             raise ValueError(f'expected {self.num_inputs} inputs to fuse, '
                              f'got {len(inputs)}')
         if self.weight is None:
-            return sum(F.relu(x) for x in inputs)
+            return sum(inputs)
         w = self.normalized_weights().to(inputs[0].dtype)
-        return sum(w[k] * F.relu(x) for k, x in enumerate(inputs))
+        return sum(w[k] * x for k, x in enumerate(inputs))
 
     def extra_repr(self) -> str:
         return (f'num_inputs={self.num_inputs}, '

@@ -64,6 +64,17 @@ def test_teacher_side_is_detached():
     assert ft.grad is None
 
 
+@pytest.mark.parametrize('p', [2.0, 1.0, 3.0])
+def test_finite_gradients_where_features_are_zero(p):
+    # post-ReLU features are often 0 over all channels at a position
+    fs = feat(0, (2, 4, 3, 3)).relu()
+    fs[:, :, 0, 0] = 0
+    fs.requires_grad_()
+    AttentionTransferLoss(p=p)(fs, feat(1, (2, 4, 3, 3))).backward()
+    assert torch.isfinite(fs.grad).all()
+    assert fs.grad[:, :, 0, 0].abs().sum() == 0
+
+
 def test_float32_under_bf16_autocast():
     fs, ft = feat(0, (2, 3, 4, 4)), feat(1, (2, 3, 4, 4))
     with torch.autocast('cpu', dtype=torch.bfloat16):
