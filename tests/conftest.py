@@ -34,8 +34,12 @@ def build_model(model_cfg):
 
 @pytest.fixture
 def tiny_frskd_cfg():
-    """The CPU demo's FRSKD model config, constant distillation weights."""
+    """The CPU demo's FRSKD model config with a narrow self-teacher (widths
+    4, 8, 16, 32; 16-channel ASPP teacher head) and constant distillation
+    weights."""
     cfg = Config.fromfile(DEMO_CONFIG).model
+    cfg.self_teacher.width_ratio = 0.25
+    cfg.teacher_head = dict(channels=16)
     cfg.distill_warmup_iters = 0
     cfg.distill_rampup_iters = 0
     return cfg

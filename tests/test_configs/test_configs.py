@@ -70,9 +70,9 @@ def test_self_teacher_is_small_next_to_the_student():
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa
     teacher = count(model.self_teacher) + count(model.teacher_head)
     student = count(model) - teacher
-    assert 0.05 < teacher / student < 0.25
+    assert 0.03 < teacher / student < 0.25
     feats = model.extract_feat(torch.zeros(1, 3, 64, 64))
     assert [f.shape[-1] for f in feats] == [16, 8, 8, 8]  # D8
     assert [f.shape[1] for f in model.self_teacher(feats)] == [
-        64, 128, 256, 512
+        32, 64, 128, 256
     ]
