@@ -2,6 +2,7 @@
 
     python tools/benchmark.py configs/frskd_deeplab_voc.py [--baseline CONFIG]
         [--shape 512 512] [--batch 2] [--repeats 5] [--warmup 2] [--device cpu]
+        [--profile 25]
 
 Prints parameters and FLOPs, training-step time and peak memory, inference
 time (medians after warm-up) with FRSKD / baseline ratios, and where an FRSKD
@@ -31,6 +32,9 @@ def main():
                         torch.cuda.is_available() else 'cpu')
     parser.add_argument('--no-breakdown', action='store_true',
                         help='skip the per-part timing of the FRSKD step')
+    parser.add_argument('--profile', type=int, default=0, metavar='ROWS',
+                        help='also print the torch.profiler table (ROWS most '
+                        'expensive ops) of one FRSKD training step')
     args = parser.parse_args()
     register_all_modules()
     result = benchmark(
@@ -38,7 +42,7 @@ def main():
         Config.fromfile(args.baseline) if args.baseline else None,
         shape=tuple(args.shape), batch_size=args.batch, repeats=args.repeats,
         warmup=args.warmup, device=args.device,
-        breakdown=not args.no_breakdown)
+        breakdown=not args.no_breakdown, profile_rows=args.profile)
     print(result.table())
 
 

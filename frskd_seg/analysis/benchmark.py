@@ -12,7 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.structures import PixelData
-from torch.profiler import ProfilerActivity, profile
+from torch.profiler import ProfilerActivity, profile, record_function
 
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -159,13 +159,16 @@ class BenchmarkResult:
         return '\n'.join(lines)
 
 
-def step_breakdown(model, batch, device: str,
-                   repeats: int = 3) -> Dict[str, float]:
+def step_breakdown(model, batch, device: str, repeats: int = 3,
+                   profile_rows: int = 0) -> Dict[str, float]:
     """Median seconds per part of an FRSKD training step: each module's
     forward, the backward pass, the optimizer step.
 
     Each part's ``forward`` is wrapped on the instance, so calls that bypass
     ``__call__`` (mmseg heads' ``loss`` calls ``self.forward``) are timed too.
+    With ``profile_rows > 0``, one more step runs under ``torch.profiler``
+    and its table of the most expensive ops (parts as ``frskd::<part>``
+    ranges) is printed.
     """
     spent: Dict[str, List[float]] = defaultdict(list)
 
@@ -174,7 +177,9 @@ def step_breakdown(model, batch, device: str,
         def wrapper(*args, **kwargs):
             _sync(device)
             start = time.perf_counter()
-            out = forward(*args, **kwargs)
+            # named ranges show up in --profile's torch.profiler table
+            with record_function(f'frskd::{part}'):
+                out = forward(*args, **kwargs)
             _sync(device)
             spent[part].append(time.perf_counter() - start)
             return out
@@ -205,6 +210,15 @@ def step_breakdown(model, batch, device: str,
             totals['forward'].append(t1 - t0)
             totals['backward'].append(t2 - t1)
             totals['optimizer step'].append(time.perf_counter() - t2)
+        if profile_rows:
+            activities = [ProfilerActivity.CPU]
+            if device.startswith('cuda'):
+                activities.append(ProfilerActivity.CUDA)
+            with profile(activities=activities) as prof:
+                step()
+            print(prof.key_averages().table(
+                sort_by=('cuda_time_total' if device.startswith('cuda') else
+                         'cpu_time_total'), row_limit=profile_rows))
     finally:
         for module in wrapped:
             del module.forward  # back to the class's method
@@ -249,7 +263,8 @@ def benchmark(frskd_cfg: Config,
               repeats: int = 5,
               warmup: int = 2,
               device: str = 'cpu',
-              breakdown: bool = True) -> BenchmarkResult:
+              breakdown: bool = True,
+              profile_rows: int = 0) -> BenchmarkResult:
     """Measure an FRSKD config against its baseline twin (by default the
     same config with the FRSKD segmentor turned into mmseg's
     EncoderDecoder, see :func:`frskd_seg.apis.plain_student_config`)."""
@@ -294,7 +309,8 @@ def benchmark(frskd_cfg: Config,
         baseline=costs['baseline'],
         frskd=costs['frskd'],
         self_teacher_share=report.ratio('self_teacher+teacher_head'),
-        step_breakdown_s=step_breakdown(models['frskd'], batch, device)
+        step_breakdown_s=step_breakdown(
+            models['frskd'], batch, device, profile_rows=profile_rows)
         if breakdown else {},
         settings=dict(device=device, input=f'{batch_size}x3x{shape[0]}x'
                       f'{shape[1]}', repeats=repeats, warmup=warmup,
