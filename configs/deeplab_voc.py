@@ -11,6 +11,9 @@ _base_ = [
 # so mmseg's own tools (and mim) work with these configs too
 custom_imports = dict(imports=['frskd_seg'], allow_failed_imports=False)
 
+# random-generator states in checkpoints: --resume continues exactly
+custom_hooks = [dict(type='RNGStateHook')]
+
 crop_size = (512, 512)
 data_preprocessor = dict(size=crop_size)
 model = dict(

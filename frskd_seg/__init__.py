@@ -3,9 +3,10 @@ semantic segmentation, as an MMSegmentation 1.x extension.
 
 ``import frskd_seg`` registers ``SelfTeacherNeck``, ``AttentionTransferLoss``,
 ``PixelKLDivLoss`` and ``FRSKDEncoderDecoder`` in mmseg's ``MODELS`` registry
-and makes mmengine load its own checkpoints under torch >= 2.6
+and ``RNGStateHook`` in its ``HOOKS``, and makes mmengine load its own checkpoints under torch >= 2.6
 (:mod:`frskd_seg.utils.checkpoint`).
 """
+from .engine import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .utils import register_checkpoint_loader
 from .version import __version__
