@@ -90,3 +90,34 @@ def parse_tool_args(parser: argparse.ArgumentParser,
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def init_distributed_on_cpu(cfg: Config) -> None:
+    """Make a ``--launcher pytorch`` run work on a machine without CUDA.
+
+    mmengine 0.10.7 assumes GPUs there: its ``init_dist`` calls
+    ``torch.cuda.set_device`` whatever the backend (failing on CPU-only torch
+    builds) and it wraps the model in DDP with ``device_ids=[local_rank]``
+    (rejected for CPU modules). The Runner skips its own initialisation when
+    a process group exists, so the group is started here with the config's
+    ``env_cfg.dist_cfg.backend``, and the DDP wrapper gets ``device_ids=None``.
+    GPU runs are left to mmengine.
+    """
+    import torch
+    import torch.distributed as dist
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available() \
+            or dist.is_initialized():
+        return
+    backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend')
+    if backend != 'gloo':
+        raise ValueError(
+            f'env_cfg.dist_cfg.backend={backend!r} needs GPUs, and this '
+            'machine has none: add --cfg-options '
+            'env_cfg.dist_cfg.backend=gloo')
+    dist.init_process_group(backend='gloo')
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))

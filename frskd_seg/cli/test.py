@@ -7,7 +7,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
-from .config_utils import add_common_arguments, load_config, parse_tool_args
+from .config_utils import (add_common_arguments, init_distributed_on_cpu,
+                           load_config, parse_tool_args)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -73,5 +74,6 @@ def build_test_config(args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     cfg = build_test_config(parse_args(argv))
+    init_distributed_on_cpu(cfg)
     runner = Runner.from_cfg(cfg)
     return runner.test()

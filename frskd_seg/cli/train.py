@@ -9,7 +9,8 @@ from mmengine.runner import Runner
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from mmseg.registry import RUNNERS
-from .config_utils import add_common_arguments, load_config, parse_tool_args
+from .config_utils import (add_common_arguments, init_distributed_on_cpu,
+                           load_config, parse_tool_args)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -56,6 +57,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     cfg = build_train_config(parse_args(argv))
+    init_distributed_on_cpu(cfg)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
     runner.train()
