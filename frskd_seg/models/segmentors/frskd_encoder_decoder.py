@@ -2,7 +2,7 @@
 (FRSKD_SPEC §1, §3, §4, §5)."""
 import copy
 from numbers import Integral
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 from mmengine.logging import MessageHub
@@ -42,7 +42,9 @@ class FRSKDEncoderDecoder(EncoderDecoder):
 
     Args:
         self_teacher (dict): Config of the self-teacher neck, e.g.
-            ``dict(type='SelfTeacherNeck', in_channels=[...])``.
+            ``dict(type='SelfTeacherNeck')``. Its ``in_channels`` default
+            to the student's feature channels (measured by one small forward
+            at build); given ones are checked against them.
         teacher_head (dict, optional): Config of the self-teacher's decode
             head. None: a copy of ``decode_head``. A dict without ``type``:
             a copy of ``decode_head`` updated with these keys (e.g.
@@ -96,7 +98,8 @@ class FRSKDEncoderDecoder(EncoderDecoder):
         if self_teacher is None:
             raise ValueError('FRSKDEncoderDecoder needs a self_teacher config,'
                              " e.g. dict(type='SelfTeacherNeck', ...)")
-        self.self_teacher = MODELS.build(self_teacher)
+        self.self_teacher = MODELS.build(
+            self._self_teacher_cfg(self_teacher))
         self.teacher_head = MODELS.build(
             self._teacher_head_cfg(decode_head, teacher_head))
         self._check_head_supported(self.teacher_head, 'teacher_head')
@@ -105,6 +108,36 @@ class FRSKDEncoderDecoder(EncoderDecoder):
             loss_feat) if loss_feat is not None else None
         self.distill_warmup_iters = int(distill_warmup_iters)
         self.distill_rampup_iters = int(distill_rampup_iters)
+
+    def feature_channels(self, image_size: int = 64) -> List[int]:
+        """Channels of the student's features (``extract_feat``), measured by
+        one forward of a blank ``image_size`` square image in eval mode."""
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                feats = self.extract_feat(
+                    torch.zeros(1, 3, image_size, image_size))
+        finally:
+            self.train(was_training)
+        return [int(f.shape[1]) for f in feats]
+
+    def _self_teacher_cfg(self, self_teacher: ConfigType) -> ConfigType:
+        # The student's real feature channels: filled in when the config
+        # leaves in_channels out, checked against it otherwise -- so a wrong
+        # value fails here, at build, rather than deep in the first step.
+        cfg = copy.deepcopy(self_teacher)
+        channels = self.feature_channels()
+        given = cfg.get('in_channels')
+        if given is None:
+            cfg['in_channels'] = channels
+        elif list(given) != channels:
+            raise ValueError(
+                f'self_teacher in_channels={list(given)} does not match the '
+                f'student: its backbone{" + neck" if self.with_neck else ""} '
+                f'outputs {len(channels)} feature maps with channels '
+                f'{channels} (leave in_channels out to use them)')
+        return cfg
 
     @staticmethod
     def _check_head_supported(head, name: str) -> None:

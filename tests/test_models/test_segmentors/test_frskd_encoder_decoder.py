@@ -187,3 +187,19 @@ def test_bf16_autocast_training_step(tiny_frskd_cfg, batch):
     loss.backward()
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads)
+
+
+def test_self_teacher_channels_are_inferred(tiny_frskd_cfg):
+    tiny_frskd_cfg.self_teacher.pop('in_channels')
+    model = build_model(tiny_frskd_cfg)
+    assert model.self_teacher.in_channels == [16, 32, 64, 128]
+    assert model.feature_channels() == [16, 32, 64, 128]
+    assert model.training  # the dry forward leaves the mode alone
+
+
+def test_wrong_self_teacher_channels_fail_at_build(tiny_frskd_cfg):
+    tiny_frskd_cfg.self_teacher.in_channels = [16, 32, 64, 256]
+    with pytest.raises(ValueError, match=r'in_channels=\[16, 32, 64, 256\] '
+                       r'does not match .* 4 feature maps with channels '
+                       r'\[16, 32, 64, 128\]'):
+        build_model(tiny_frskd_cfg)
