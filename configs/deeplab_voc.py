@@ -11,8 +11,9 @@ _base_ = [
 # so mmseg's own tools (and mim) work with these configs too
 custom_imports = dict(imports=['frskd_seg'], allow_failed_imports=False)
 
-# random-generator states in checkpoints: --resume continues exactly
-custom_hooks = [dict(type='RNGStateHook')]
+# random-generator states in checkpoints (--resume continues exactly), and a
+# stop at the first NaN/Inf loss term before it can be checkpointed
+custom_hooks = [dict(type='RNGStateHook'), dict(type='NonFiniteLossHook')]
 
 crop_size = (512, 512)
 data_preprocessor = dict(size=crop_size)

@@ -1,3 +1,3 @@
-from .hooks import RNGStateHook
+from .hooks import NonFiniteLossHook, RNGStateHook
 
-__all__ = ['RNGStateHook']
+__all__ = ['NonFiniteLossHook', 'RNGStateHook']
