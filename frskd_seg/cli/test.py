@@ -7,6 +7,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
+from frskd_seg.datasets.checks import check_config_datasets
 from .config_utils import (add_common_arguments, init_distributed_on_cpu,
                            load_config, parse_tool_args)
 
@@ -73,7 +74,10 @@ def build_test_config(args: argparse.Namespace) -> Config:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    cfg = build_test_config(parse_args(argv))
+    args = parse_args(argv)
+    cfg = build_test_config(args)
+    if not args.skip_data_check:
+        check_config_datasets(cfg, splits=('test_dataloader', ))
     init_distributed_on_cpu(cfg)
     runner = Runner.from_cfg(cfg)
     return runner.test()

@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
+from frskd_seg.datasets.checks import check_config_datasets
 from mmseg.registry import RUNNERS
 from .config_utils import (add_common_arguments, init_distributed_on_cpu,
                            load_config, parse_tool_args)
@@ -56,7 +57,11 @@ def build_train_config(args: argparse.Namespace) -> Config:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    cfg = build_train_config(parse_args(argv))
+    args = parse_args(argv)
+    cfg = build_train_config(args)
+    if not args.skip_data_check:
+        check_config_datasets(
+            cfg, splits=('train_dataloader', 'val_dataloader'))
     init_distributed_on_cpu(cfg)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))

@@ -1,0 +1,121 @@
+"""Data-set checks on generated VOC-layout data with parts removed or
+corrupted: each error names the bad file or value and what was expected."""
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from PIL import Image
+
+from frskd_seg.cli.config_utils import set_data_root
+from frskd_seg.datasets.checks import (DatasetCheckError,
+                                       check_config_datasets, check_split)
+from tests.conftest import DEMO_CONFIG, REPO
+
+VOC07 = ('VOC2007/JPEGImages', 'VOC2007/SegmentationClass')
+TEST_LIST = 'VOC2007/ImageSets/Segmentation/test.txt'
+
+
+@pytest.fixture
+def voc(synthetic_voc, tmp_path):
+    """A private copy of the synthetic set, to break."""
+    root = str(tmp_path / 'VOCdevkit')
+    shutil.copytree(synthetic_voc, root)
+    return root
+
+
+def first_test_name(root):
+    return open(osp.join(root, TEST_LIST)).readline().strip()
+
+
+def check(root):
+    return check_split(root, *VOC07, TEST_LIST, num_classes=21)
+
+
+def test_good_split_passes(voc):
+    assert check(voc) == 4
+
+
+def test_whole_config_is_checked(voc):
+    cfg = Config.fromfile(DEMO_CONFIG)
+    set_data_root(cfg, voc)
+    assert check_config_datasets(cfg) == 8 + 8 + 4
+
+
+def test_missing_data_root_and_list(voc):
+    with pytest.raises(DatasetCheckError,
+                       match=r"data_root '.*nowhere' is not a directory"):
+        check_split(osp.join(voc, 'nowhere'), *VOC07, TEST_LIST)
+    with pytest.raises(DatasetCheckError,
+                       match=r"split list 'VOC2007/ImageSets/Segmentation/"
+                       r"nope.txt' does not exist under data_root"):
+        check_split(voc, *VOC07, 'VOC2007/ImageSets/Segmentation/nope.txt')
+
+
+@pytest.mark.parametrize('folder, kind', [(VOC07[0], 'images'),
+                                          (VOC07[1], 'masks')])
+def test_listed_file_missing(voc, folder, kind):
+    name = first_test_name(voc)
+    suffix = '.jpg' if kind == 'images' else '.png'
+    os.remove(osp.join(voc, folder, name + suffix))
+    with pytest.raises(DatasetCheckError,
+                       match=rf'names 1 {kind} missing from .*{folder}: '
+                       rf'{name}$'):
+        check(voc)
+
+
+def test_rgb_mask(voc):
+    path = osp.join(voc, VOC07[1], first_test_name(voc) + '.png')
+    Image.open(path).convert('RGB').save(path)
+    with pytest.raises(DatasetCheckError,
+                       match=r"is a PNG image in mode 'RGB'; expected a "
+                       r'palette \(P\) or greyscale \(L\) PNG'):
+        check(voc)
+
+
+def test_mask_that_is_a_jpeg(voc):
+    path = osp.join(voc, VOC07[1], first_test_name(voc) + '.png')
+    Image.open(path).convert('L').save(path, format='JPEG')
+    with pytest.raises(DatasetCheckError, match="is a JPEG image in mode 'L'"):
+        check(voc)
+
+
+def test_class_values_out_of_range(voc):
+    path = osp.join(voc, VOC07[1], first_test_name(voc) + '.png')
+    mask = Image.open(path)
+    values = np.array(mask)
+    values[0, :3] = [30, 21, 254]
+    out = Image.fromarray(values, mode='P')
+    out.putpalette(mask.getpalette())
+    out.save(path)
+    with pytest.raises(DatasetCheckError,
+                       match=r'holds values \[21, 30, 254\]; expected class '
+                       r'indices 0..20 or 255'):
+        check(voc)
+
+
+def test_image_and_mask_sizes_differ(voc):
+    path = osp.join(voc, VOC07[1], first_test_name(voc) + '.png')
+    mask = Image.open(path)
+    small = mask.resize((mask.size[0] - 3, mask.size[1]), Image.NEAREST)
+    small.save(path)
+    with pytest.raises(DatasetCheckError,
+                       match=rf'is {mask.size[0]}x{mask.size[1]} but its mask '
+                       rf'.* is {mask.size[0] - 3}x{mask.size[1]}'):
+        check(voc)
+
+
+def test_train_tool_fails_fast_on_bad_data(voc):
+    os.remove(osp.join(voc, VOC07[0], first_test_name(voc) + '.jpg'))
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py', DEMO_CONFIG, '--data-root', voc,
+         '--work-dir', osp.join(voc, 'work')], cwd=REPO, capture_output=True,
+        text=True, timeout=300)
+    assert proc.returncode != 0
+    assert 'DatasetCheckError' in proc.stderr
+    assert 'names 1 images missing' in proc.stderr
+    assert not osp.exists(osp.join(voc, 'work'))  # before the Runner
