@@ -11,9 +11,14 @@ _base_ = [
 # so mmseg's own tools (and mim) work with these configs too
 custom_imports = dict(imports=['frskd_seg'], allow_failed_imports=False)
 
-# random-generator states in checkpoints (--resume continues exactly), and a
-# stop at the first NaN/Inf loss term before it can be checkpointed
-custom_hooks = [dict(type='RNGStateHook'), dict(type='NonFiniteLossHook')]
+# random-generator states in checkpoints (--resume continues exactly), a stop
+# at the first NaN/Inf loss term before it can be checkpointed, and no
+# --resume of an FRSKD run from a checkpoint without self-teacher weights
+custom_hooks = [
+    dict(type='RNGStateHook'),
+    dict(type='NonFiniteLossHook'),
+    dict(type='ResumeCheckHook')
+]
 
 crop_size = (512, 512)
 data_preprocessor = dict(size=crop_size)

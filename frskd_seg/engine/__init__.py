@@ -1,3 +1,3 @@
-from .hooks import NonFiniteLossHook, RNGStateHook
+from .hooks import NonFiniteLossHook, ResumeCheckHook, RNGStateHook
 
-__all__ = ['NonFiniteLossHook', 'RNGStateHook']
+__all__ = ['NonFiniteLossHook', 'ResumeCheckHook', 'RNGStateHook']

@@ -38,17 +38,24 @@ def load_local_checkpoint(filename: str, map_location=None):
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=True)
-    except pickle.UnpicklingError:
-        print_log(
-            f'{filename} holds Python objects besides tensors (an mmengine '
-            'training checkpoint): unpickling it in full because it was '
-            'named to be loaded. Load only checkpoints you trust.',
-            logger='current',
-            level=logging.INFO)
-        return torch.load(filename, map_location=map_location,
-                          weights_only=False)
+        try:
+            return torch.load(filename, map_location=map_location,
+                              weights_only=True)
+        except pickle.UnpicklingError:
+            print_log(
+                f'{filename} holds Python objects besides tensors (an '
+                'mmengine training checkpoint): unpickling it in full '
+                'because it was named to be loaded. Load only checkpoints '
+                'you trust.',
+                logger='current',
+                level=logging.INFO)
+            return torch.load(filename, map_location=map_location,
+                              weights_only=False)
+    except Exception as error:  # torch's errors do not name the file
+        raise ValueError(
+            f'{filename} is not a readable PyTorch checkpoint (truncated, '
+            f'corrupted or another format): {type(error).__name__}: '
+            f'{error}') from error
 
 
 def register_checkpoint_loader() -> None:

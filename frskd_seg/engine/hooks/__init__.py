@@ -1,4 +1,5 @@
 from .non_finite_loss_hook import NonFiniteLossHook
+from .resume_check_hook import ResumeCheckHook
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['NonFiniteLossHook', 'RNGStateHook']
+__all__ = ['NonFiniteLossHook', 'ResumeCheckHook', 'RNGStateHook']
