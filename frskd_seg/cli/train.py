@@ -3,6 +3,7 @@ import argparse
 import logging
 from typing import Optional, Sequence
 
+import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import Runner
@@ -50,8 +51,19 @@ def build_train_config(args: argparse.Namespace) -> Config:
                 '--amp needs optim_wrapper.type OptimWrapper (it becomes '
                 f'AmpOptimWrapper), but the config has {optim_wrapper!r}')
         else:
+            if not torch.cuda.is_available():
+                raise ValueError(
+                    "--amp needs a GPU: mmengine's AmpOptimWrapper runs on "
+                    'CUDA (or NPU/MLU/MUSA) devices, and this machine has '
+                    'none; train without --amp')
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
+            # bf16 keeps float32's range (no overflow, no loss scaling
+            # needed) where the GPU has it; fp16 elsewhere
+            if 'dtype' not in cfg.optim_wrapper:
+                cfg.optim_wrapper.dtype = ('bfloat16'
+                                           if torch.cuda.is_bf16_supported()
+                                           else 'float16')
     cfg.resume = args.resume
     return cfg
 

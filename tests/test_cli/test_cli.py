@@ -21,15 +21,29 @@ def test_defaults_follow_mmseg():
     assert cfg.optim_wrapper.type == 'OptimWrapper'
 
 
-def test_amp_resume_work_dir_and_cfg_options(tmp_path):
+@pytest.mark.parametrize('bf16, dtype', [(True, 'bfloat16'),
+                                         (False, 'float16')])
+def test_amp_resume_work_dir_and_cfg_options(tmp_path, monkeypatch, bf16,
+                                             dtype):
+    import torch
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: bf16)
     cfg = train_cfg('--amp', '--resume', '--work-dir', str(tmp_path),
                     '--cfg-options', 'train_cfg.max_iters=7',
                     'model.distill_warmup_iters=3')
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
+    assert cfg.optim_wrapper.dtype == dtype
     assert cfg.resume is True and cfg.work_dir == str(tmp_path)
     assert cfg.train_cfg.max_iters == 7
     assert cfg.model.distill_warmup_iters == 3
+
+
+def test_amp_without_gpu_is_refused(monkeypatch):
+    import torch
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    with pytest.raises(ValueError, match='--amp needs a GPU'):
+        train_cfg('--amp')
 
 
 def test_data_root_reaches_every_dataset(tmp_path):
