@@ -119,3 +119,35 @@ def test_train_tool_fails_fast_on_bad_data(voc):
     assert 'DatasetCheckError' in proc.stderr
     assert 'names 1 images missing' in proc.stderr
     assert not osp.exists(osp.join(voc, 'work'))  # before the Runner
+
+
+def tree_digest(root):
+    import hashlib
+    digest = hashlib.sha256()
+    for dirpath, _, files in sorted(os.walk(root)):
+        for f in sorted(files):
+            digest.update(f.encode())
+            digest.update(open(osp.join(dirpath, f), 'rb').read())
+    return digest.hexdigest()
+
+
+def test_prepare_tool_reports_and_never_modifies(voc):
+    run = lambda: subprocess.run(  # noqa: E731
+        [sys.executable, 'tools/prepare_voc0712.py', voc], cwd=REPO,
+        capture_output=True, text=True, timeout=120)
+    proc = run()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'VOC2007 trainval  ok: 8 images, 8 masks' in proc.stdout
+    assert 'VOC2007 test      ok: 4 images' in proc.stdout
+    name = open(osp.join(
+        voc, 'VOC2012/ImageSets/Segmentation/trainval.txt')).readline()
+    os.remove(osp.join(voc, VOC07[1].replace('2007', '2012'),
+                       name.strip() + '.png'))
+    before = tree_digest(voc)
+    proc = run()
+    assert proc.returncode == 1
+    assert ('VOC2012 trainval  PROBLEM: ' in proc.stdout
+            and 'names 1 masks missing' in proc.stdout
+            and name.strip() in proc.stdout)
+    assert 'VOC2007 test      ok' in proc.stdout
+    assert tree_digest(voc) == before

@@ -59,6 +59,9 @@ def test_resumed_run_equals_uninterrupted_run(synthetic_voc, tmp_path,
         assert torch.equal(state['momentum_buffer'],
                            b['optimizer']['state'][key]['momentum_buffer'])
     assert a['param_schedulers'] == b['param_schedulers']
+    assert [g['lr'] for g in a['optimizer']['param_groups']] == [
+        g['lr'] for g in b['optimizer']['param_groups']
+    ]
     assert torch.equal(a['rng_state']['torch'], b['rng_state']['torch'])
     # distillation weights (logged at 1-based iterations): 0 during the
     # warm-up of 3 iterations, then the same ramp over 4
