@@ -80,6 +80,11 @@ class FRSKDEncoderDecoder(EncoderDecoder):
                  data_preprocessor: OptConfigType = None,
                  pretrained: Optional[str] = None,
                  init_cfg: OptMultiConfig = None):
+        if isinstance(decode_head, (list, tuple)):
+            raise NotImplementedError(
+                'FRSKDEncoderDecoder takes one decode_head; cascaded heads '
+                '(CascadeEncoderDecoder: OCRNet, PointRend, ...) are not '
+                'supported')
         for name, value in (('distill_warmup_iters', distill_warmup_iters),
                             ('distill_rampup_iters', distill_rampup_iters)):
             if not isinstance(value, Integral) or value < 0:
@@ -159,9 +164,13 @@ class FRSKDEncoderDecoder(EncoderDecoder):
         else:
             cfg = copy.deepcopy(decode_head)
             cfg.update(teacher_head)
+        widths = self.self_teacher.out_channels
         if 'in_channels' not in teacher_head:
-            cfg['in_channels'] = self._channels_at(
-                cfg.get('in_index', -1), self.self_teacher.out_channels)
+            cfg['in_channels'] = self._channels_at(cfg.get('in_index', -1),
+                                                   widths)
+        # DeepLabV3+'s head also reads inputs[0] (its low-level features)
+        if cfg.get('c1_in_channels') and 'c1_in_channels' not in teacher_head:
+            cfg['c1_in_channels'] = widths[0]
         return cfg
 
     @staticmethod

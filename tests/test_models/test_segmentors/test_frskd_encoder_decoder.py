@@ -203,3 +203,10 @@ def test_wrong_self_teacher_channels_fail_at_build(tiny_frskd_cfg):
                        r'does not match .* 4 feature maps with channels '
                        r'\[16, 32, 64, 128\]'):
         build_model(tiny_frskd_cfg)
+
+
+def test_cascaded_heads_are_refused(tiny_frskd_cfg):
+    tiny_frskd_cfg.decode_head = [tiny_frskd_cfg.decode_head] * 2
+    with pytest.raises(NotImplementedError,
+                       match='cascaded heads .* are not supported'):
+        build_model(tiny_frskd_cfg)
