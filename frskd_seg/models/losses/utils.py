@@ -7,3 +7,19 @@ def check_loss_weight(loss_weight) -> float:
         raise ValueError(f'loss_weight must be a number >= 0, got '
                          f'{loss_weight!r}')
     return float(loss_weight)
+
+
+def check_feature_pairs(loss_name: str, student_feats, teacher_feats,
+                        num_levels: int) -> None:
+    """Same number of levels (``num_levels``) and spatial sizes."""
+    if not len(student_feats) == len(teacher_feats) == num_levels:
+        raise ValueError(
+            f'{loss_name}: built for {num_levels} levels, got '
+            f'{len(student_feats)} student and {len(teacher_feats)} teacher '
+            'feature maps')
+    for level, (fs, ft) in enumerate(zip(student_feats, teacher_feats)):
+        if fs.shape[0] != ft.shape[0] or fs.shape[2:] != ft.shape[2:]:
+            raise ValueError(
+                f'{loss_name}: level {level} student shape {tuple(fs.shape)} '
+                f'and teacher shape {tuple(ft.shape)} differ in batch or '
+                'spatial size')

@@ -194,14 +194,20 @@ class SelfTeacherNeck(BaseModule):
                 f'with channels {got}')
 
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, ...]:
+        return self.forward_with_preact(inputs)[0]
+
+    def forward_with_preact(
+        self, inputs: Sequence[Tensor]
+    ) -> Tuple[Tuple[Tensor, ...], Tuple[Tensor, ...]]:
+        """Refined maps ``ReLU(T_i)`` and the ``T_i`` before that ReLU (what
+        :class:`OverhaulLoss` distills), both tuples of n (B, d_i, H_i, W_i)."""
         self._check_inputs(inputs)
         n = self.num_levels
         sizes = [x.shape[-2:] for x in inputs]
         lats = [conv(x) for conv, x in zip(self.laterals, inputs)]
         if self.second_laterals is not None:
             bu_lats = [lats[0]] + [
-                conv(x)
-                for conv, x in zip(self.second_laterals, inputs[1:])
+                conv(x) for conv, x in zip(self.second_laterals, inputs[1:])
             ]
         else:
             bu_lats = lats
@@ -215,10 +221,13 @@ class SelfTeacherNeck(BaseModule):
         # td[0] = ReLU(T_1) (the last top-down node is the first output)
         td: List[Optional[Tensor]] = [None] * n
         td[n - 1] = lats[n - 1]
+        preacts: List[Tensor] = []
         for i in range(n - 2, -1, -1):
             up = self.up_resamples[i](td[i + 1], sizes[i])
-            td[i] = F.relu(
-                self.up_nodes[i](self.up_fusions[i]([lats[i], up])))
+            node = self.up_nodes[i](self.up_fusions[i]([lats[i], up]))
+            if i == 0:
+                preacts.append(node)
+            td[i] = F.relu(node)
 
         outs = [td[0]]
         for i in range(1, n):
@@ -226,6 +235,12 @@ class SelfTeacherNeck(BaseModule):
             terms = [bu_lats[i], td[i], down] if i < n - 1 else [
                 bu_lats[i], down
             ]
-            outs.append(
-                F.relu(self.down_nodes[i - 1](self.down_fusions[i - 1](terms))))
-        return tuple(outs)
+            node = self.down_nodes[i - 1](self.down_fusions[i - 1](terms))
+            preacts.append(node)
+            outs.append(F.relu(node))
+        return tuple(outs), tuple(preacts)
+
+    def output_norms(self) -> List[nn.Module]:
+        """The norm layer that produces each ``T_i`` before its ReLU (the
+        official ``get_bn_before_relu``), finest level first."""
+        return [self.up_nodes[0][-1]] + [node[-1] for node in self.down_nodes]

@@ -1,6 +1,7 @@
 """The segmentor that trains a student and its self-teacher together
 (FRSKD_SPEC §1, §3, §4, §5)."""
 import copy
+import inspect
 from numbers import Integral
 from typing import List, Optional, Sequence
 
@@ -54,7 +55,9 @@ class FRSKDEncoderDecoder(EncoderDecoder):
         loss_kd (dict, optional): Logit distillation; None disables it.
             Official: ``PixelKLDivLoss`` with τ = 1, α = 1.
         loss_feat (dict, optional): Feature distillation; None disables it.
-            Official: ``AttentionTransferLoss`` with β = 50.
+            Official: ``AttentionTransferLoss`` with β = 50. The paper's
+            ablations: ``FitNetLoss`` and ``OverhaulLoss`` (their channels
+            are filled in from the student and the self-teacher).
         distill_warmup_iters (int): Iterations with distillation weight 0.
         distill_rampup_iters (int): Iterations of the sigmoid ramp-up after
             the warm-up. 0 and 0: constant weights from the first iteration.
@@ -109,8 +112,8 @@ class FRSKDEncoderDecoder(EncoderDecoder):
             self._teacher_head_cfg(decode_head, teacher_head))
         self._check_head_supported(self.teacher_head, 'teacher_head')
         self.loss_kd = MODELS.build(loss_kd) if loss_kd is not None else None
-        self.loss_feat = MODELS.build(
-            loss_feat) if loss_feat is not None else None
+        self.loss_feat = MODELS.build(self._loss_feat_cfg(
+            loss_feat)) if loss_feat is not None else None
         self.distill_warmup_iters = int(distill_warmup_iters)
         self.distill_rampup_iters = int(distill_rampup_iters)
 
@@ -142,6 +145,23 @@ class FRSKDEncoderDecoder(EncoderDecoder):
                 f'student: its backbone{" + neck" if self.with_neck else ""} '
                 f'outputs {len(channels)} feature maps with channels '
                 f'{channels} (leave in_channels out to use them)')
+        return cfg
+
+    def _loss_feat_cfg(self, loss_feat: ConfigType) -> ConfigType:
+        # losses with learned adapters (FitNet, Overhaul) need both sides'
+        # channels: fill them in unless the config gives them
+        cfg = copy.deepcopy(loss_feat)
+        loss_cls = MODELS.get(cfg['type'])
+        if loss_cls is None:
+            raise KeyError(f"loss_feat type {cfg['type']!r} is not registered "
+                           "in mmseg's MODELS")
+        params = inspect.signature(loss_cls.__init__).parameters
+        if 'student_channels' in params and cfg.get(
+                'student_channels') is None:
+            cfg['student_channels'] = self.self_teacher.in_channels
+        if 'teacher_channels' in params and cfg.get(
+                'teacher_channels') is None:
+            cfg['teacher_channels'] = self.self_teacher.out_channels
         return cfg
 
     @staticmethod
@@ -218,7 +238,14 @@ class FRSKDEncoderDecoder(EncoderDecoder):
             losses.update(self._auxiliary_head_forward_train(
                 feats, data_samples))
 
-        refined = self.self_teacher(feats)
+        if getattr(self.loss_feat, 'uses_teacher_preact', False):
+            refined, preacts = self.self_teacher.forward_with_preact(feats)
+            feat_targets = dict(
+                teacher_preacts=list(preacts),
+                teacher_norms=self.self_teacher.output_norms())
+        else:
+            refined = self.self_teacher(feats)
+            feat_targets = dict(teacher_feats=list(refined))
         teacher_logits = self.teacher_head(refined)
         losses.update(
             add_prefix(
@@ -227,13 +254,12 @@ class FRSKDEncoderDecoder(EncoderDecoder):
 
         losses.update(
             add_prefix(
-                self._distill_losses(feats, refined, student_logits,
+                self._distill_losses(feats, feat_targets, student_logits,
                                      teacher_logits, data_samples), 'distill'))
         return losses
 
-    def _distill_losses(self, feats: Sequence[Tensor],
-                        refined: Sequence[Tensor], student_logits: Tensor,
-                        teacher_logits: Tensor,
+    def _distill_losses(self, feats: Sequence[Tensor], feat_targets: dict,
+                        student_logits: Tensor, teacher_logits: Tensor,
                         data_samples: SampleList) -> dict:
         weight = self.current_distill_weight
         zero = student_logits.new_zeros((), dtype=torch.float32)
@@ -247,8 +273,12 @@ class FRSKDEncoderDecoder(EncoderDecoder):
             else:
                 losses[self.loss_kd.loss_name] = zero
         if self.loss_feat is not None:
+            # a loss with learned adapters (FitNet, Overhaul) runs during the
+            # warm-up too, at weight 0: DDP needs every parameter in the graph
+            learned = any(p.requires_grad for p in self.loss_feat.parameters())
             losses[self.loss_feat.loss_name] = weight * self.loss_feat(
-                list(feats), list(refined)) if weight > 0 else zero
+                list(feats), **
+                feat_targets) if weight > 0 or learned else zero
         return losses
 
     def student_state_dict(self) -> dict:

@@ -147,3 +147,14 @@ def test_wrong_inputs_error_names_channels():
     with pytest.raises(ValueError, match=r'in_channels=\[8, 16\] .* '
                        r'channels \[8, 16, 32\]'):
         neck(feats([8, 16, 32], [(8, 8), (4, 4), (2, 2)]))
+
+
+def test_preactivations_and_their_norms():
+    neck = SelfTeacherNeck(CHANNELS).train()
+    xs = feats(CHANNELS, [(16, 16), (8, 8), (8, 8), (8, 8)])
+    outs, preacts = neck.forward_with_preact(xs)
+    assert all(torch.equal(F.relu(p), o) for p, o in zip(preacts, outs))
+    assert any((p < 0).any() for p in preacts)
+    norms = neck.output_norms()
+    assert [n.num_features for n in norms] == neck.out_channels
+    assert norms[0] is neck.up_nodes[0][-1]  # T_1 is the last top-down node
