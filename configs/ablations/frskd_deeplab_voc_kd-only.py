@@ -1,0 +1,3 @@
+# FRSKD ablation (the paper's): logit distillation only, no feature term.
+_base_ = '../frskd_deeplab_voc.py'
+model = dict(loss_feat=None)
