@@ -53,8 +53,9 @@ class ComplexityReport:
         rows = [f'input {tuple(self.input_shape)}',
                 f'{"part":<26}{"params (M)":>12}{"GFLOPs":>10}']
         for part in self.params:
-            rows.append(f'{part:<26}{self.params[part] / 1e6:>12.2f}'
-                        f'{self.flops[part] / 1e9:>10.2f}')
+            flops = (f'{self.flops[part] / 1e9:>10.2f}'
+                     if part in self.flops else f'{"-":>10}')
+            rows.append(f'{part:<26}{self.params[part] / 1e6:>12.2f}{flops}')
         p, f = self.ratio('self_teacher+teacher_head')
         rows.append(f'self-teacher / student: {100 * p:.1f} % params, '
                     f'{100 * f:.1f} % FLOPs')
@@ -112,5 +113,10 @@ def frskd_complexity(model: FRSKDEncoderDecoder,
     }
     params['self_teacher+teacher_head'] = (
         params['self_teacher'] + params['teacher_head'])
+    adapters = _params(model.loss_feat) if model.loss_feat is not None else 0
+    if adapters:
+        # FitNet regressors / Overhaul connectors: training only, not in
+        # the ratio (FLOPs not counted)
+        params['distill_adapters'] = adapters
     flop_counts['self_teacher+teacher_head'] = path_flops
     return ComplexityReport(tuple(input_shape), params, flop_counts)
