@@ -1,14 +1,10 @@
-# Baseline twin of frskd_deeplabv3_r101-d8_4xb4-20k_voc0712-512x512.py (identical but for FRSKD):
-# mmseg's deeplabv3_r50-d8 on VOC2007+2012 trainval -> VOC2007 test, 512x512, 20k iterations.
+# Baseline twin of frskd_deeplabv3_r101-d8_4xb4-20k_voc0712-512x512.py
+# (identical but for FRSKD): mmseg's deeplabv3_r50-d8 on VOC2007+2012 trainval
+# -> VOC2007 test, 512x512, 20k iterations.
 _base_ = [
     'mmseg::_base_/models/deeplabv3_r50-d8.py', '../_base_/datasets/voc0712.py',
-    'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_20k.py'
-]
-custom_imports = dict(imports=['frskd_seg'], allow_failed_imports=False)
-custom_hooks = [
-    dict(type='RNGStateHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='ResumeCheckHook')
+    'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_20k.py',
+    '../_base_/frskd_runtime.py'
 ]
 crop_size = (512, 512)
 model = dict(

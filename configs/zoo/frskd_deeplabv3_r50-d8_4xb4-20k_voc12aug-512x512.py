@@ -1,18 +1,5 @@
-# FRSKD on deeplabv3_r50-d8_4xb4-20k_voc12aug-512x512.py (its baseline twin):
-# the self-teacher reads the student's features (channels measured at build),
-# widths 0.125 x, a 128-channel ASPP teacher head, on mmseg's VOC2012-aug
-# protocol.
-_base_ = './deeplabv3_r50-d8_4xb4-20k_voc12aug-512x512.py'
+# FRSKD on deeplabv3_r50-d8_4xb4-20k_voc12aug-512x512.py (its baseline twin),
+# with the recipe of ../_base_/frskd.py: on mmseg's VOC2012-aug protocol.
+_base_ = ['./deeplabv3_r50-d8_4xb4-20k_voc12aug-512x512.py', '../_base_/frskd.py']
 
-max_iters = 20000
-model = dict(
-    type='FRSKDEncoderDecoder',
-    self_teacher=dict(
-        type='SelfTeacherNeck',
-        width_ratio=0.125,
-        norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    teacher_head=dict(channels=128),
-    loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
-    loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
-    distill_warmup_iters=max_iters * 2 // 3,
-    distill_rampup_iters=max_iters - max_iters * 2 // 3)
+model = dict(_base_.frskd_model)

@@ -1,17 +1,12 @@
-# FRSKD on fcn_hr18_4xb4-20k_voc0712-512x512.py (its baseline twin): the self-
-# teacher reads the student's features (channels measured at build), widths 1 x
-# (18..144 channels), a copy of the resize-concat FCN head.
-_base_ = './fcn_hr18_4xb4-20k_voc0712-512x512.py'
+# FRSKD on fcn_hr18_4xb4-20k_voc0712-512x512.py (its baseline twin), with the
+# recipe of ../_base_/frskd.py: widths 1 x (18..144 channels) and a full copy
+# of the resize-concat FCN head.
+_base_ = ['./fcn_hr18_4xb4-20k_voc0712-512x512.py', '../_base_/frskd.py']
 
-max_iters = 20000
 model = dict(
-    type='FRSKDEncoderDecoder',
+    _base_.frskd_model,
     self_teacher=dict(
         type='SelfTeacherNeck',
         width_ratio=1.0,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    teacher_head=None,
-    loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
-    loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
-    distill_warmup_iters=max_iters * 2 // 3,
-    distill_rampup_iters=max_iters - max_iters * 2 // 3)
+    teacher_head=None)
