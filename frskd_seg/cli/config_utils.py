@@ -4,33 +4,21 @@ import os
 import os.path as osp
 from typing import Optional
 
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, DictAction
 
-DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+from frskd_seg.datasets.dataset_configs import leaf_datasets
 
 
 def set_data_root(cfg: Config, data_root: str) -> int:
     """Point every data set of the train/val/test dataloaders at
     ``data_root``, through wrappers (``ConcatDataset.datasets``,
     ``RepeatDataset.dataset``). Returns how many data sets were changed."""
-
-    def visit(dataset) -> int:
-        if isinstance(dataset, (list, tuple)):
-            return sum(visit(d) for d in dataset)
-        if not isinstance(dataset, (dict, ConfigDict)):
-            return 0
-        changed = 0
-        if 'datasets' in dataset or 'dataset' in dataset:
-            changed += visit(dataset.get('datasets', []))
-            changed += visit(dataset.get('dataset'))
-        elif 'data_root' in dataset or 'type' in dataset:
+    changed = 0
+    for dataset in leaf_datasets(cfg):
+        if 'data_root' in dataset or 'type' in dataset:
             dataset['data_root'] = data_root
             changed += 1
-        return changed
-
-    return sum(
-        visit(cfg[name].get('dataset')) for name in DATALOADERS
-        if cfg.get(name) is not None)
+    return changed
 
 
 def load_config(config: str, cfg_options: Optional[dict] = None,

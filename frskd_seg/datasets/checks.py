@@ -2,13 +2,13 @@
 wrong path or a broken mask fails in seconds with a message naming it, not
 hours later inside a data-loader worker."""
 import os.path as osp
-from typing import Iterator, List, Optional
+from typing import List, Optional
 
 import numpy as np
 from mmengine.config import Config, ConfigDict
 from PIL import Image
 
-from frskd_seg.cli.config_utils import DATALOADERS
+from .dataset_configs import DATALOADERS, leaf_datasets
 
 #: how many offending names an error message lists
 SHOWN = 5
@@ -88,43 +88,28 @@ def _check_mask(name, img_path, seg_path, num_classes, ignore_index):
                 f'indices 0..{num_classes - 1} or {ignore_index} (ignored)')
 
 
-def _voc_datasets(dataset) -> Iterator[dict]:
-    """The leaf data-set configs (through Concat/Repeat wrappers)."""
-    if isinstance(dataset, (list, tuple)):
-        for d in dataset:
-            yield from _voc_datasets(d)
-    elif isinstance(dataset, (dict, ConfigDict)):
-        if 'datasets' in dataset or 'dataset' in dataset:
-            yield from _voc_datasets(dataset.get('datasets', []))
-            yield from _voc_datasets(dataset.get('dataset'))
-        elif dataset.get('ann_file') and dataset.get('data_root'):
-            yield dataset
-
-
 def check_config_datasets(cfg: Config, check_masks: bool = True,
                           splits=DATALOADERS) -> int:
     """Run :func:`check_split` on every list-based data set of the config's
     train/val/test dataloaders; return the number of images checked."""
     decode_head = cfg.get('model', {}).get('decode_head', {})
-    num_classes = decode_head.get('num_classes') if isinstance(
-        decode_head, (dict, ConfigDict)) else None
-    ignore_index = decode_head.get('ignore_index', 255) if isinstance(
-        decode_head, (dict, ConfigDict)) else 255
+    if not isinstance(decode_head, (dict, ConfigDict)):
+        decode_head = {}  # e.g. a list of cascaded heads: values unchecked
+    num_classes = decode_head.get('num_classes')
+    ignore_index = decode_head.get('ignore_index', 255)
     total = 0
     seen = set()
-    for loader in splits:
-        if cfg.get(loader) is None:
+    for ds in leaf_datasets(cfg, splits):
+        if not (ds.get('ann_file') and ds.get('data_root')):
+            continue  # not a list-based data set
+        key = (ds.data_root, ds.ann_file)
+        if key in seen:
             continue
-        for ds in _voc_datasets(cfg[loader].get('dataset')):
-            prefix = ds.get('data_prefix', {})
-            key = (ds.data_root, ds.ann_file)
-            if key in seen:
-                continue
-            seen.add(key)
-            total += check_split(
-                ds.data_root, prefix.get('img_path', ''),
-                prefix.get('seg_map_path', ''), ds.ann_file,
-                ds.get('img_suffix', '.jpg'),
-                ds.get('seg_map_suffix', '.png'), num_classes, ignore_index,
-                check_masks)
+        seen.add(key)
+        prefix = ds.get('data_prefix', {})
+        total += check_split(
+            ds.data_root, prefix.get('img_path', ''),
+            prefix.get('seg_map_path', ''), ds.ann_file,
+            ds.get('img_suffix', '.jpg'), ds.get('seg_map_suffix', '.png'),
+            num_classes, ignore_index, check_masks)
     return total
