@@ -1,4 +1,5 @@
 """Random-number-generator state in checkpoints, for exact resumption."""
+import logging
 import random
 from typing import Optional
 
@@ -90,7 +91,7 @@ class RNGStateHook(Hook):
                     'the checkpoint has no rng_state (written without '
                     'RNGStateHook): random draws after resuming will differ '
                     'from an uninterrupted run', logger='current',
-                    level=30)
+                    level=logging.WARNING)
 
     def before_train(self, runner) -> None:
         if self._resumed_state is None:

@@ -10,7 +10,8 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType
-from .utils import check_feature_pairs, check_loss_weight
+from .utils import (check_channel_pairs, check_feature_pairs,
+                    check_loss_weight)
 
 
 @MODELS.register_module()
@@ -42,10 +43,7 @@ class FitNetLoss(nn.Module):
                  norm_cfg: ConfigType = dict(type='BN', requires_grad=True),
                  loss_name: str = 'loss_fitnet'):
         super().__init__()
-        if len(student_channels) != len(teacher_channels):
-            raise ValueError(
-                f'student_channels {list(student_channels)} and '
-                f'teacher_channels {list(teacher_channels)} differ in length')
+        check_channel_pairs(student_channels, teacher_channels)
         self.loss_weight = check_loss_weight(loss_weight)
         self.regressors = nn.ModuleList(
             ConvModule(cs, ct, 1, norm_cfg=norm_cfg, act_cfg=dict(type='ReLU'))

@@ -10,7 +10,8 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType
-from .utils import check_feature_pairs, check_loss_weight
+from .utils import (check_channel_pairs, check_feature_pairs,
+                    check_loss_weight)
 
 
 def bn_margin(weight: Tensor, bias: Tensor) -> Tensor:
@@ -62,10 +63,7 @@ class OverhaulLoss(nn.Module):
                  norm_cfg: ConfigType = dict(type='BN', requires_grad=True),
                  loss_name: str = 'loss_overhaul'):
         super().__init__()
-        if len(student_channels) != len(teacher_channels):
-            raise ValueError(
-                f'student_channels {list(student_channels)} and '
-                f'teacher_channels {list(teacher_channels)} differ in length')
+        check_channel_pairs(student_channels, teacher_channels)
         self.loss_weight = check_loss_weight(loss_weight)
         self.connectors = nn.ModuleList(
             nn.Sequential(

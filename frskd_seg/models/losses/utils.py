@@ -23,3 +23,11 @@ def check_feature_pairs(loss_name: str, student_feats, teacher_feats,
                 f'{loss_name}: level {level} student shape {tuple(fs.shape)} '
                 f'and teacher shape {tuple(ft.shape)} differ in batch or '
                 'spatial size')
+
+
+def check_channel_pairs(student_channels, teacher_channels) -> None:
+    """One teacher width per student level, for losses with adapters."""
+    if len(student_channels) != len(teacher_channels):
+        raise ValueError(
+            f'student_channels {list(student_channels)} and '
+            f'teacher_channels {list(teacher_channels)} differ in length')

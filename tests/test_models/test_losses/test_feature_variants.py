@@ -130,3 +130,10 @@ def test_adapters_stay_in_the_graph_during_warmup(tiny_frskd_cfg, batch,
     loss, _ = model.parse_losses(losses)
     loss.backward()
     assert all(p.grad is not None for p in model.loss_feat.parameters())
+
+
+@pytest.mark.parametrize('loss_cls', [FitNetLoss, OverhaulLoss])
+def test_channel_lists_must_pair_up(loss_cls):
+    with pytest.raises(ValueError, match=r'student_channels \[1, 2\] and '
+                       r'teacher_channels \[3\] differ in length'):
+        loss_cls([1, 2], [3])
