@@ -7,6 +7,7 @@ and ``RNGStateHook`` in its ``HOOKS``, and makes mmengine load its own checkpoin
 (:mod:`frskd_seg.utils.checkpoint`).
 """
 from .engine import *  # noqa: F401,F403
+from .evaluation import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .utils import register_checkpoint_loader
 from .version import __version__

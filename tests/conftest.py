@@ -34,12 +34,30 @@ def build_model(model_cfg):
 
 @pytest.fixture
 def tiny_frskd_cfg():
-    """The CPU demo's FRSKD model config with a narrow self-teacher (widths
-    4, 8, 16, 32; 16-channel ASPP teacher head) and constant distillation
-    weights."""
+    """The CPU demo's FRSKD model config with the self-teacher on the
+    backbone levels (the classification code's placement): a narrow
+    self-teacher (widths 4, 8, 16, 32), a 16-channel copy of the ASPP head
+    as its head, constant distillation weights, student-only prediction."""
     cfg = Config.fromfile(DEMO_CONFIG).model
+    cfg.self_teacher_input = 'backbone'
+    cfg.self_teacher.in_channels = [16, 32, 64, 128]
     cfg.self_teacher.width_ratio = 0.25
     cfg.teacher_head = dict(channels=16)
+    cfg.evaluate_teacher = False
+    cfg.distill_warmup_iters = 0
+    cfg.distill_rampup_iters = 0
+    return cfg
+
+
+@pytest.fixture
+def tiny_decoder_cfg():
+    """The CPU demo's FRSKD model config as shipped (the self-teacher reads
+    F1..F3 and the ASPP head's 32-channel map; its head is a 1x1 classifier
+    on the refined ASPP map) with widths 4, 8, 16, 8 and constant
+    distillation weights."""
+    cfg = Config.fromfile(DEMO_CONFIG).model
+    assert cfg.self_teacher_input == 'decoder'
+    cfg.self_teacher.width_ratio = 0.25
     cfg.distill_warmup_iters = 0
     cfg.distill_rampup_iters = 0
     return cfg

@@ -19,15 +19,19 @@ from mmengine.config import Config
 from frskd_seg.utils.checkpoint import load_local_checkpoint
 
 #: model keys of FRSKDEncoderDecoder that a plain EncoderDecoder does not take
-FRSKD_MODEL_KEYS = ('self_teacher', 'teacher_head', 'loss_kd', 'loss_feat',
-                    'distill_warmup_iters', 'distill_rampup_iters')
+FRSKD_MODEL_KEYS = ('self_teacher', 'teacher_head', 'self_teacher_input',
+                    'teacher_grad_scale', 'evaluate_teacher', 'loss_kd',
+                    'loss_feat', 'distill_warmup_iters',
+                    'distill_rampup_iters')
 #: state-dict prefixes of the modules that exist only for training
 FRSKD_STATE_PREFIXES = ('self_teacher.', 'teacher_head.', 'loss_kd.',
                         'loss_feat.')
 
 
-def plain_student_config(cfg: Config) -> Config:
-    """``cfg`` with the FRSKD segmentor turned into mmseg's EncoderDecoder."""
+def baseline_twin_config(cfg: Config) -> Config:
+    """``cfg`` with the FRSKD segmentor turned into mmseg's EncoderDecoder and
+    nothing else changed (initialisation, data, schedule, hooks): the baseline
+    twin an FRSKD run is compared with."""
     if cfg.model.get('type') != 'FRSKDEncoderDecoder':
         raise ValueError('expected a config with model.type '
                          f"'FRSKDEncoderDecoder', got {cfg.model.get('type')!r}")
@@ -38,8 +42,16 @@ def plain_student_config(cfg: Config) -> Config:
     if cfg.get('tta_model', {}).get('module', {}).get('type') == \
             'FRSKDEncoderDecoder':
         cfg.tta_model.module = cfg.model
+    return cfg
+
+
+def plain_student_config(cfg: Config) -> Config:
+    """The baseline twin of ``cfg`` as a deployable config: no
+    ``custom_imports`` and no initialisation from other weights (the exported
+    checkpoint holds them all)."""
+    cfg = baseline_twin_config(cfg)
     cfg.pop('custom_imports', None)
-    cfg.model.pop('pretrained', None)  # the checkpoint has all the weights
+    cfg.model.pop('pretrained', None)
     cfg.model.backbone.pop('init_cfg', None)
     cfg.load_from = None
     cfg.resume = False

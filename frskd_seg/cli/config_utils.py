@@ -114,3 +114,34 @@ def init_distributed_on_cpu(cfg: Config) -> None:
             device_ids=None,
             broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
+
+
+def add_teacher_metric(cfg: Config, evaluator: str) -> bool:
+    """Score the self-teacher too: when ``cfg`` is an FRSKD model built with
+    ``evaluate_teacher=True``, ``cfg[evaluator]`` gets a copy of its IoU
+    metric reading the self-teacher's prediction, logged as ``teacher/*``
+    (unless it already scores it). Returns whether the evaluator scores the
+    self-teacher."""
+    from frskd_seg.evaluation.metrics.frskd_iou_metric import \
+        TEACHER_PRED_KEY
+    model = cfg.get('model', {})
+    if model.get('type') != 'FRSKDEncoderDecoder' or not model.get(
+            'evaluate_teacher', False) or cfg.get(evaluator) is None:
+        return False
+    metrics = cfg[evaluator]
+    metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [
+        metrics
+    ]
+    if any(m.get('pred_key') == TEACHER_PRED_KEY for m in metrics):
+        return True
+    student = next((m for m in metrics
+                    if m.get('type') in ('IoUMetric', 'FRSKDIoUMetric')),
+                   None)
+    if student is None:
+        return False
+    teacher = dict(student, type='FRSKDIoUMetric', pred_key=TEACHER_PRED_KEY,
+                   prefix='teacher')
+    for key in ('output_dir', 'keep_results', 'format_only'):
+        teacher.pop(key, None)
+    cfg[evaluator] = metrics + [teacher]
+    return True

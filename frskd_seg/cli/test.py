@@ -8,8 +8,9 @@ from mmengine.runner import Runner
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
-from .config_utils import (add_common_arguments, init_distributed_on_cpu,
-                           load_config, parse_tool_args)
+from .config_utils import (add_common_arguments, add_teacher_metric,
+                           init_distributed_on_cpu, load_config,
+                           parse_tool_args)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -41,6 +42,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'draws every 50th; default here: every image)')
     parser.add_argument(
         '--tta', action='store_true', help='Test time augmentation')
+    parser.add_argument(
+        '--teacher',
+        action='store_true',
+        help='FRSKD models: also evaluate the self-teacher (teacher/mIoU '
+        'beside the student\'s mIoU)')
     add_common_arguments(parser)
     return parse_tool_args(parser, argv)
 
@@ -50,6 +56,12 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir, args.data_root)
     cfg.load_from = args.checkpoint
+    if args.teacher:
+        if cfg.model.get('type') != 'FRSKDEncoderDecoder':
+            raise ValueError('--teacher needs an FRSKD config (model.type '
+                             "'FRSKDEncoderDecoder'), got "
+                             f"{cfg.model.get('type')!r}")
+        cfg.model.evaluate_teacher = True
     if args.show or args.show_dir:
         hooks = cfg.get('default_hooks', {})
         if 'visualization' not in hooks:
@@ -64,12 +76,19 @@ def build_test_config(args: argparse.Namespace) -> Config:
         if args.show_dir:
             cfg.visualizer['save_dir'] = args.show_dir
     if args.tta:
+        # TTA merges the student's predictions only
+        cfg.model.pop('evaluate_teacher', None)
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
     if args.out is not None:
-        cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
+        metrics = cfg.test_evaluator
+        for metric in (metrics if isinstance(metrics, (list, tuple)) else
+                       [metrics]):
+            if metric.get('pred_key', 'pred_sem_seg') == 'pred_sem_seg':
+                metric['output_dir'] = args.out
+                metric['keep_results'] = True
+    add_teacher_metric(cfg, 'test_evaluator')
     return cfg
 
 

@@ -11,8 +11,9 @@ from mmengine.runner import Runner
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
 from mmseg.registry import RUNNERS
-from .config_utils import (add_common_arguments, init_distributed_on_cpu,
-                           load_config, parse_tool_args)
+from .config_utils import (add_common_arguments, add_teacher_metric,
+                           init_distributed_on_cpu, load_config,
+                           parse_tool_args)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -65,6 +66,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
                                            if torch.cuda.is_bf16_supported()
                                            else 'float16')
     cfg.resume = args.resume
+    add_teacher_metric(cfg, 'val_evaluator')
     return cfg
 
 

@@ -76,3 +76,35 @@ def test_test_options(tmp_path):
     assert cfg.test_evaluator.output_dir == str(tmp_path / 'out')
     assert cfg.model.type == 'SegTTAModel'
     assert cfg.model.module.type == 'FRSKDEncoderDecoder'
+
+
+def test_validation_scores_the_self_teacher_too():
+    cfg = train_cfg()
+    assert cfg.model.evaluate_teacher
+    student, teacher = cfg.val_evaluator
+    assert student.type == 'IoUMetric'
+    assert (teacher.type, teacher.pred_key, teacher.prefix) == (
+        'FRSKDIoUMetric', 'pred_teacher_sem_seg', 'teacher')
+    assert teacher.iou_metrics == student.iou_metrics == ['mIoU']
+    # a model that does not evaluate its self-teacher keeps one metric
+    cfg = train_cfg('--cfg-options', 'model.evaluate_teacher=False')
+    assert cfg.val_evaluator.type == 'IoUMetric'
+
+
+def test_test_teacher_switch(tmp_path):
+    from tests.conftest import DEMO_BASELINE_CONFIG
+    args = test_cli.parse_args([
+        DEMO_CONFIG, 'ckpt.pth', '--teacher', '--out', str(tmp_path),
+        '--cfg-options', 'model.evaluate_teacher=False'
+    ])
+    cfg = test_cli.build_test_config(args)
+    assert cfg.model.evaluate_teacher is True
+    student, teacher = cfg.test_evaluator
+    assert teacher.pred_key == 'pred_teacher_sem_seg'
+    assert teacher.prefix == 'teacher'
+    # --out writes the student's predictions only
+    assert student.output_dir == str(tmp_path) and 'output_dir' not in teacher
+    with pytest.raises(ValueError, match="--teacher needs an FRSKD config "
+                       ".* got 'EncoderDecoder'"):
+        test_cli.build_test_config(test_cli.parse_args(
+            [DEMO_BASELINE_CONFIG, 'ckpt.pth', '--teacher']))

@@ -78,8 +78,18 @@ class RNGStateHook(Hook):
         if 'cuda' in state and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state['cuda'])
 
+    @staticmethod
+    def _private_rng(runner):
+        # FRSKD's self-teacher draws from a stream of its own (PrivateRNG)
+        model = runner.model
+        model = getattr(model, 'module', model)
+        return getattr(model, 'teacher_rng', None)
+
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['rng_state'] = self.capture()
+        private = self._private_rng(runner)
+        if private is not None:
+            checkpoint['rng_state']['teacher'] = private.state_dict()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # load_checkpoint (load_from, testing) calls this hook too; only a
@@ -98,6 +108,9 @@ class RNGStateHook(Hook):
             return
         loop = runner.train_loop
         state, self._resumed_state = self._resumed_state, None
+        private = self._private_rng(runner)
+        if private is not None and 'teacher' in state:
+            private.load_state_dict(state['teacher'])
         if hasattr(loop, 'dataloader_iterator'):
             # iteration-based loop: mmengine skips loop.iter batches first
             loop.dataloader_iterator = _RestoreBeforeBatch(

@@ -7,14 +7,22 @@ from typing import List, Optional, Sequence
 
 import torch
 from mmengine.logging import MessageHub
+from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
-                         SampleList, add_prefix)
-from ..utils import distill_weight
+                         OptSampleList, SampleList, add_prefix)
+from ..utils import PrivateRNG, distill_weight, scale_grad
+
+#: where the self-teacher reads (``self_teacher_input``)
+SELF_TEACHER_INPUTS = ('backbone', 'decoder')
+#: offset of the self-teacher's random stream from the run's seed
+_TEACHER_SEED_OFFSET = 0x5E1F7EAC
 
 
 @MODELS.register_module()
@@ -25,17 +33,42 @@ class FRSKDEncoderDecoder(EncoderDecoder):
 
         F = extract_feat(x)                 student features F_1..F_n
         z_s = decode_head(F)                student logits (run once)
-        T = self_teacher(F)                 refined features T_1..T_n
+        S = what the self-teacher reads     F (backbone) or F_1..F_k-1, D (decoder)
+        T = self_teacher(g(S))              refined features
         z_t = teacher_head(T)               self-teacher logits
         L = CE(z_s) [+ aux heads] + CE(z_t)
-            + w(iter) · (loss_kd(z_s, z_t.detach()) + loss_feat(F, T.detach()))
+            + w(iter) · (loss_kd(z_s, z_t.detach()) + loss_feat(S, T.detach()))
 
-    The self-teacher's CE is *not* detached from ``F``: its gradient reaches
-    the student backbone, as in the official code. ``w(iter)`` is the spec §5
-    schedule (:func:`distill_weight`), read from mmengine's ``MessageHub``.
+    ``self_teacher_input`` says where the self-teacher reads:
+
+    - ``'backbone'``: the student's feature levels ``F`` (the classification
+      code's layout: a branch beside the student's decode head);
+    - ``'decoder'``: the official *segmentation* layout, downstream of the
+      student's decoder. ``D`` is the decode head's pre-classifier map (what
+      its ``cls_seg`` classifies, read during the head's one forward) and
+      it replaces the
+      deepest level the head reads, ``F_k``: the self-teacher refines
+      ``F_1..F_{k-1}, D``. The default teacher head is then a light
+      classifier -- the student's own kind, a 1x1 conv -- on the refined
+      ``D``: the self-teacher is the student plus refinement.
+
+    ``g`` scales the gradient of the self-teacher's CE on its way into the
+    student (``teacher_grad_scale``: 1 as in the official code, 0 detaches
+    the self-teacher's inputs so only the distillation terms change the
+    student). ``w(iter)`` is the spec §5 schedule (:func:`distill_weight`),
+    read from mmengine's ``MessageHub``.
+
+    Pairing with the baseline twin: everything of the self-teacher (building
+    it, initialising it, its dropout) draws from a random stream of its own
+    (:class:`PrivateRNG`), so with the same seed the student starts from
+    exactly the twin's weights and sees the same batches.
+
     ``predict``/``inference``/``_forward`` are :class:`EncoderDecoder`'s and
-    never run the self-teacher, so a trained model predicts exactly like a
-    plain ``EncoderDecoder`` holding the same student weights.
+    run the student only, so a trained model predicts exactly like a plain
+    ``EncoderDecoder`` holding the same student weights. With
+    ``evaluate_teacher=True``, ``predict`` also stores the self-teacher's
+    prediction in each data sample's ``pred_teacher_sem_seg`` (scored by
+    ``FRSKDIoUMetric(pred_key='pred_teacher_sem_seg')``).
 
     Loss keys: mmseg's ``decode.*`` (and ``aux.*``), ``teacher.*`` (the
     self-teacher head's CE and accuracy), ``distill.<loss_name>`` for each
@@ -44,14 +77,21 @@ class FRSKDEncoderDecoder(EncoderDecoder):
     Args:
         self_teacher (dict): Config of the self-teacher neck, e.g.
             ``dict(type='SelfTeacherNeck')``. Its ``in_channels`` default
-            to the student's feature channels (measured by one small forward
+            to the channels of what it reads (measured by one small forward
             at build); given ones are checked against them.
         teacher_head (dict, optional): Config of the self-teacher's decode
-            head. None: a copy of ``decode_head``. A dict without ``type``:
-            a copy of ``decode_head`` updated with these keys (e.g.
-            ``dict(channels=128)`` for a lighter head). A dict with ``type``:
-            used as is. Unless given, ``in_channels`` is set from the
-            self-teacher's output channels at the head's ``in_index``.
+            head. None: a copy of ``decode_head`` (``'backbone'`` input) or
+            the light classifier on the refined decoder map (``'decoder'``
+            input). A dict without ``type``: that default updated with these
+            keys (e.g. ``dict(channels=128)``, ``dict(in_index=0)``). A dict
+            with ``type``: used as is. Unless given, ``in_channels`` is set
+            from the self-teacher's output channels at the head's
+            ``in_index``.
+        self_teacher_input (str): ``'backbone'`` or ``'decoder'`` (above).
+        teacher_grad_scale (float): In [0, 1]: the factor on the gradient
+            the self-teacher's losses send into the student (1: official).
+        evaluate_teacher (bool): ``predict`` also writes the self-teacher's
+            prediction (validation only; deployment drops the self-teacher).
         loss_kd (dict, optional): Logit distillation; None disables it.
             Official: ``PixelKLDivLoss`` with τ = 1, α = 1.
         loss_feat (dict, optional): Feature distillation; None disables it.
@@ -65,11 +105,17 @@ class FRSKDEncoderDecoder(EncoderDecoder):
         data_preprocessor, pretrained, init_cfg: as :class:`EncoderDecoder`.
     """
 
+    #: the modules that exist for training only (not in the deployed model)
+    TEACHER_SIDE = ('self_teacher', 'teacher_head', 'loss_kd', 'loss_feat')
+
     def __init__(self,
                  backbone: ConfigType,
                  decode_head: ConfigType,
                  self_teacher: ConfigType,
                  teacher_head: OptConfigType = None,
+                 self_teacher_input: str = 'backbone',
+                 teacher_grad_scale: float = 1.0,
+                 evaluate_teacher: bool = False,
                  loss_kd: OptConfigType = dict(
                      type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
                  loss_feat: OptConfigType = dict(
@@ -92,6 +138,17 @@ class FRSKDEncoderDecoder(EncoderDecoder):
                             ('distill_rampup_iters', distill_rampup_iters)):
             if not isinstance(value, Integral) or value < 0:
                 raise ValueError(f'{name} must be an int >= 0, got {value!r}')
+        if self_teacher_input not in SELF_TEACHER_INPUTS:
+            raise ValueError(
+                f'self_teacher_input must be one of {SELF_TEACHER_INPUTS}, '
+                f'got {self_teacher_input!r}')
+        if not (isinstance(teacher_grad_scale, (int, float))
+                and 0 <= teacher_grad_scale <= 1):
+            raise ValueError('teacher_grad_scale must be a number in [0, 1],'
+                             f' got {teacher_grad_scale!r}')
+        if self_teacher is None:
+            raise ValueError('FRSKDEncoderDecoder needs a self_teacher config,'
+                             " e.g. dict(type='SelfTeacherNeck', ...)")
         super().__init__(
             backbone=backbone,
             decode_head=decode_head,
@@ -103,48 +160,124 @@ class FRSKDEncoderDecoder(EncoderDecoder):
             pretrained=pretrained,
             init_cfg=init_cfg)
         self._check_head_supported(self.decode_head, 'decode_head')
-        if self_teacher is None:
-            raise ValueError('FRSKDEncoderDecoder needs a self_teacher config,'
-                             " e.g. dict(type='SelfTeacherNeck', ...)")
-        self.self_teacher = MODELS.build(
-            self._self_teacher_cfg(self_teacher))
-        self.teacher_head = MODELS.build(
-            self._teacher_head_cfg(decode_head, teacher_head))
-        self._check_head_supported(self.teacher_head, 'teacher_head')
-        self.loss_kd = MODELS.build(loss_kd) if loss_kd is not None else None
-        self.loss_feat = MODELS.build(self._loss_feat_cfg(
-            loss_feat)) if loss_feat is not None else None
+        self.self_teacher_input = self_teacher_input
+        self.teacher_grad_scale = float(teacher_grad_scale)
+        self.evaluate_teacher = bool(evaluate_teacher)
+        self._predict_teacher = False
+        self.teacher_rng = PrivateRNG(torch.initial_seed() +
+                                      _TEACHER_SEED_OFFSET)
+        with self.teacher_rng:
+            self.self_teacher = MODELS.build(
+                self._self_teacher_cfg(self_teacher))
+            self.teacher_head = MODELS.build(
+                self._teacher_head_cfg(decode_head, teacher_head))
+            self._check_head_supported(self.teacher_head, 'teacher_head')
+            self.loss_kd = MODELS.build(
+                loss_kd) if loss_kd is not None else None
+            self.loss_feat = MODELS.build(self._loss_feat_cfg(
+                loss_feat)) if loss_feat is not None else None
         self.distill_warmup_iters = int(distill_warmup_iters)
         self.distill_rampup_iters = int(distill_rampup_iters)
 
+    def init_weights(self):
+        """The student's weights from the global random stream, exactly as
+        its baseline twin's; the self-teacher's from its own stream."""
+        teacher_side = {
+            name: self._modules.pop(name)
+            for name in self.TEACHER_SIDE if name in self._modules
+        }
+        try:
+            super().init_weights()
+        finally:
+            # they were registered last: appending keeps the module order
+            self._modules.update(teacher_side)
+        with self.teacher_rng:
+            for module in teacher_side.values():
+                if module is not None and hasattr(module, 'init_weights'):
+                    module.init_weights()
+
+    # -- what the self-teacher reads ------------------------------------
+    def _deepest_head_level(self, num_levels: int) -> int:
+        in_index = self.decode_head.in_index
+        indices = in_index if isinstance(in_index, Sequence) else [in_index]
+        return max(i % num_levels for i in indices)
+
+    def student_forward(self, feats: Sequence[Tensor]):
+        """The student's logits (the decode head run once) and the maps the
+        self-teacher reads.
+
+        Args:
+            feats (Sequence[Tensor]): ``extract_feat`` levels, each
+                (B, c_i, H_i, W_i).
+
+        Returns:
+            tuple: logits (B, K, H_s, W_s) and a list of the self-teacher's
+            input maps: ``feats`` itself for ``'backbone'``; for
+            ``'decoder'`` the levels below the deepest one the head reads,
+            then the head's pre-classifier map (B, C_head, H_d, W_d).
+        """
+        if self.self_teacher_input == 'backbone':
+            return self.decode_head(feats), list(feats)
+        logits, decoded = self._decode_with_map(feats)
+        k = self._deepest_head_level(len(feats))
+        return logits, [*feats[:k], decoded]
+
+    def _decode_with_map(self, feats: Sequence[Tensor]):
+        # Every mmseg head ends in cls_seg(map) (dropout + 1x1 conv); few
+        # expose the map otherwise (_forward_feature is missing in
+        # SegFormer's, FPN's, ... heads), so it is read where cls_seg
+        # receives it, while the head runs its own forward once.
+        head = self.decode_head
+        maps = []
+
+        def cls_seg(feat):
+            maps.append(feat)
+            return type(head).cls_seg(head, feat)
+
+        head.cls_seg = cls_seg
+        try:
+            logits = head(feats)
+        finally:
+            del head.cls_seg
+        if len(maps) != 1:
+            raise NotImplementedError(
+                f"self_teacher_input='decoder' reads the map the decode "
+                f'head classifies (the input of its cls_seg); '
+                f'{type(head).__name__} called cls_seg {len(maps)} times in '
+                "one forward: use self_teacher_input='backbone'")
+        return logits, maps[0]
+
     def feature_channels(self, image_size: int = 64) -> List[int]:
-        """Channels of the student's features (``extract_feat``), measured by
-        one forward of a blank ``image_size`` square image in eval mode."""
+        """Channels of the maps the self-teacher reads, measured by one
+        forward of a blank ``image_size`` square image in eval mode."""
         was_training = self.training
         self.eval()
         try:
             with torch.no_grad():
                 feats = self.extract_feat(
                     torch.zeros(1, 3, image_size, image_size))
+                _, reads = self.student_forward(feats)
         finally:
             self.train(was_training)
-        return [int(f.shape[1]) for f in feats]
+        return [int(f.shape[1]) for f in reads]
 
     def _self_teacher_cfg(self, self_teacher: ConfigType) -> ConfigType:
-        # The student's real feature channels: filled in when the config
-        # leaves in_channels out, checked against it otherwise -- so a wrong
-        # value fails here, at build, rather than deep in the first step.
+        # The real channels: filled in when the config leaves in_channels
+        # out, checked against it otherwise -- so a wrong value fails here,
+        # at build, rather than deep in the first step.
         cfg = copy.deepcopy(self_teacher)
         channels = self.feature_channels()
         given = cfg.get('in_channels')
         if given is None:
             cfg['in_channels'] = channels
         elif list(given) != channels:
+            source = ('the decode head\'s map and the backbone levels below '
+                      'it' if self.self_teacher_input == 'decoder' else
+                      f'its backbone{" + neck" if self.with_neck else ""}')
             raise ValueError(
                 f'self_teacher in_channels={list(given)} does not match the '
-                f'student: its backbone{" + neck" if self.with_neck else ""} '
-                f'outputs {len(channels)} feature maps with channels '
-                f'{channels} (leave in_channels out to use them)')
+                f'student: {source} give {len(channels)} feature maps with '
+                f'channels {channels} (leave in_channels out to use them)')
         return cfg
 
     def _loss_feat_cfg(self, loss_feat: ConfigType) -> ConfigType:
@@ -179,18 +312,37 @@ class FRSKDEncoderDecoder(EncoderDecoder):
     def _teacher_head_cfg(self, decode_head: ConfigType,
                           teacher_head: OptConfigType) -> ConfigType:
         teacher_head = copy.deepcopy(teacher_head) or {}
+        widths = self.self_teacher.out_channels
         if 'type' in teacher_head:
             cfg = teacher_head
+        elif self.self_teacher_input == 'decoder':
+            cfg = self._light_classifier_cfg(decode_head)
+            cfg.update(teacher_head)
         else:
             cfg = copy.deepcopy(decode_head)
             cfg.update(teacher_head)
-        widths = self.self_teacher.out_channels
         if 'in_channels' not in teacher_head:
             cfg['in_channels'] = self._channels_at(cfg.get('in_index', -1),
                                                    widths)
+            if cfg['type'] == 'FCNHead' and cfg.get('num_convs', 2) == 0 \
+                    and 'channels' not in teacher_head:
+                cfg['channels'] = cfg['in_channels']
         # DeepLabV3+'s head also reads inputs[0] (its low-level features)
         if cfg.get('c1_in_channels') and 'c1_in_channels' not in teacher_head:
             cfg['c1_in_channels'] = widths[0]
+        return cfg
+
+    @staticmethod
+    def _light_classifier_cfg(decode_head: ConfigType) -> dict:
+        # the student's classifier (dropout + 1x1 conv) on one refined level
+        # -- the refined decoder map by default: student + refinement
+        keep = ('num_classes', 'out_channels', 'threshold', 'dropout_ratio',
+                'norm_cfg', 'act_cfg', 'align_corners', 'loss_decode',
+                'ignore_index')
+        cfg = dict(type='FCNHead', in_index=-1, num_convs=0,
+                   concat_input=False)
+        cfg.update({k: copy.deepcopy(decode_head[k])
+                    for k in keep if k in decode_head})
         return cfg
 
     @staticmethod
@@ -227,36 +379,83 @@ class FRSKDEncoderDecoder(EncoderDecoder):
             contains 'loss') and logged values.
         """
         feats = self.extract_feat(inputs)
-        losses = dict()
-
-        student_logits = self.decode_head(feats)
-        losses.update(
-            add_prefix(
-                self.decode_head.loss_by_feat(student_logits, data_samples),
-                'decode'))
+        student_logits, reads = self.student_forward(feats)
+        losses = add_prefix(
+            self.decode_head.loss_by_feat(student_logits, data_samples),
+            'decode')
         if self.with_auxiliary_head:
             losses.update(self._auxiliary_head_forward_train(
                 feats, data_samples))
 
-        if getattr(self.loss_feat, 'uses_teacher_preact', False):
-            refined, preacts = self.self_teacher.forward_with_preact(feats)
-            feat_targets = dict(
-                teacher_preacts=list(preacts),
-                teacher_norms=self.self_teacher.output_norms())
-        else:
-            refined = self.self_teacher(feats)
-            feat_targets = dict(teacher_feats=list(refined))
-        teacher_logits = self.teacher_head(refined)
+        with self.teacher_rng:
+            teacher_logits, feat_targets = self.teacher_forward(reads)
         losses.update(
             add_prefix(
                 self.teacher_head.loss_by_feat(teacher_logits, data_samples),
                 'teacher'))
-
         losses.update(
             add_prefix(
-                self._distill_losses(feats, feat_targets, student_logits,
+                self._distill_losses(reads, feat_targets, student_logits,
                                      teacher_logits, data_samples), 'distill'))
         return losses
+
+    def teacher_forward(self, reads: Sequence[Tensor]):
+        """The self-teacher's logits and the feature-distillation targets.
+
+        Args:
+            reads (Sequence[Tensor]): What the self-teacher reads
+                (:meth:`student_forward`); the gradient back into them is
+                scaled by ``teacher_grad_scale``.
+
+        Returns:
+            tuple: logits (B, K, H_t, W_t) and the keyword arguments of
+            ``loss_feat`` (the refined maps, or for Overhaul their
+            pre-activations and norm layers).
+        """
+        reads = [scale_grad(x, self.teacher_grad_scale) for x in reads]
+        if getattr(self.loss_feat, 'uses_teacher_preact', False):
+            refined, preacts = self.self_teacher.forward_with_preact(reads)
+            feat_targets = dict(
+                teacher_preacts=list(preacts),
+                teacher_norms=self.self_teacher.output_norms())
+        else:
+            refined = self.self_teacher(reads)
+            feat_targets = dict(teacher_feats=list(refined))
+        return self.teacher_head(refined), feat_targets
+
+    def predict(self, inputs: Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
+        """:class:`EncoderDecoder`'s prediction of the student; with
+        ``evaluate_teacher``, also the self-teacher's, in each sample's
+        ``pred_teacher_sem_seg`` (``seg_logits``/``pred_sem_seg`` stay the
+        student's)."""
+        results = super().predict(inputs, data_samples)
+        if not self.evaluate_teacher:
+            return results
+        self._predict_teacher = True
+        try:
+            teacher = super().predict(
+                inputs, [SegDataSample(metainfo=r.metainfo)
+                         for r in results])
+        finally:
+            self._predict_teacher = False
+        for result, t in zip(results, teacher):
+            result.pred_teacher_sem_seg = PixelData(
+                data=t.pred_sem_seg.data)
+        return results
+
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
+        """:class:`EncoderDecoder`'s, or the self-teacher's logits at the
+        input size while :meth:`predict` evaluates the self-teacher (so
+        mmseg's whole/slide inference serves both)."""
+        if not self._predict_teacher:
+            return super().encode_decode(inputs, batch_img_metas)
+        _, reads = self.student_forward(self.extract_feat(inputs))
+        with self.teacher_rng:
+            logits, _ = self.teacher_forward(reads)
+        return resize(logits, size=inputs.shape[2:], mode='bilinear',
+                      align_corners=self.align_corners)
 
     def _distill_losses(self, feats: Sequence[Tensor], feat_targets: dict,
                         student_logits: Tensor, teacher_logits: Tensor,
@@ -285,7 +484,7 @@ class FRSKDEncoderDecoder(EncoderDecoder):
         """State dict of the student alone (no ``self_teacher.*``,
         ``teacher_head.*`` or loss modules): what a plain
         :class:`EncoderDecoder` with the same backbone/neck/heads loads."""
-        dropped = ('self_teacher.', 'teacher_head.', 'loss_kd.', 'loss_feat.')
+        dropped = tuple(f'{name}.' for name in self.TEACHER_SIDE)
         return {
             k: v
             for k, v in self.state_dict().items() if not k.startswith(dropped)

@@ -1,9 +1,11 @@
 from .depthwise_separable_block import DepthwiseSeparableBlock
 from .distill_schedule import distill_weight
+from .grad_scale import scale_grad
+from .private_rng import PrivateRNG
 from .resize_to import UPSAMPLE_MODES, max_pool_same, resize_to
 from .weighted_fusion import WeightedFusion
 
 __all__ = [
     'DepthwiseSeparableBlock', 'WeightedFusion', 'resize_to', 'max_pool_same',
-    'UPSAMPLE_MODES', 'distill_weight'
+    'UPSAMPLE_MODES', 'distill_weight', 'scale_grad', 'PrivateRNG'
 ]

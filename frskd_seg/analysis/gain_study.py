@@ -1,0 +1,423 @@
+"""Paired gain study: does FRSKD give a better student than its baseline twin?
+
+For every seed, the FRSKD config and its baseline twin (the same config with
+the FRSKD segmentor turned into mmseg's ``EncoderDecoder``, or a given one)
+are trained with that seed -- so, by :class:`PrivateRNG`, from the same
+initial student weights and on the same batches -- and both are evaluated
+(the FRSKD student and its self-teacher) on a validation split, to choose
+designs on, and on the test split, to report. The study reports per seed
+and over the seeds the paired gain ``mIoU(FRSKD student) - mIoU(twin)`` with
+its 95 % confidence interval (t distribution over the seeds), per-class
+gains, and the self-teacher's lead over its student at the end of the
+distillation warm-up and at the end of training.
+
+Runs are cached by the hash of the exact config they train
+(``RUNS/<config>-<hash>/seed_<k>``): a finished seed is never rerun, an
+interrupted one resumes from its last checkpoint (exactly, with
+``RNGStateHook``), and studies of several FRSKD variants against the same
+twin share the twin's runs. One training runs at a time.
+
+Validation split: with ``holdout='voc12-val'`` (the default for the VOC07+12
+configs) VOC2012 ``val`` is taken out of training (VOC2012 ``train`` is
+trained on instead of ``trainval``) and is the validation split; the test
+split is the config's test set (VOC2007 ``test``). ``holdout=None`` trains
+on the config's own data and evaluates the test split only.
+"""
+import copy
+import hashlib
+import json
+import math
+import os
+import os.path as osp
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.config import Config
+
+from frskd_seg.apis.export_student import baseline_twin_config
+from frskd_seg.datasets.dataset_configs import leaf_datasets
+from frskd_seg.evaluation.metrics.frskd_iou_metric import TEACHER_PRED_KEY
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+HOLDOUTS = (None, 'voc12-val')
+_VOC12 = 'VOC2012/ImageSets/Segmentation/'
+
+
+def holdout_voc12_val(cfg: Config) -> Config:
+    """``cfg`` training on VOC2012 ``train`` instead of ``trainval``, with
+    VOC2012 ``val`` as its validation split (``val_dataloader``) and the test
+    split unchanged."""
+    cfg = copy.deepcopy(cfg)
+    held = [
+        d for d in leaf_datasets(cfg, ('train_dataloader', ))
+        if str(d.get('ann_file', '')).endswith(_VOC12 + 'trainval.txt')
+    ]
+    if len(held) != 1:
+        raise ValueError(
+            "holdout 'voc12-val' needs exactly one training data set with "
+            f"ann_file '{_VOC12}trainval.txt' (the VOC07+12 configs); this "
+            f'config has {len(held)}: pass holdout=None (--holdout none)')
+    voc12 = held[0]
+    voc12['ann_file'] = _VOC12 + 'train.txt'
+    val = copy.deepcopy(cfg.test_dataloader)
+    val.dataset = dict(copy.deepcopy(voc12),
+                       ann_file=_VOC12 + 'val.txt',
+                       pipeline=copy.deepcopy(
+                           cfg.test_dataloader.dataset.pipeline))
+    cfg.val_dataloader = val
+    return cfg
+
+
+def study_configs(frskd_cfg: Config,
+                  baseline_cfg: Optional[Config] = None,
+                  holdout: Optional[str] = 'voc12-val') -> Dict[str, Config]:
+    """The two arms' training configs: ``{'frskd': ..., 'twin': ...}``.
+
+    Both validate (and save a checkpoint) at the end of the distillation
+    warm-up and at the end, and with ``evaluate_teacher`` the FRSKD arm
+    logs ``teacher/mIoU`` beside ``mIoU``.
+    """
+    if holdout not in HOLDOUTS:
+        raise ValueError(f'holdout must be one of {HOLDOUTS}, got '
+                         f'{holdout!r}')
+    if frskd_cfg.model.get('type') != 'FRSKDEncoderDecoder':
+        raise ValueError('the study config must be an FRSKD config (model.'
+                         "type 'FRSKDEncoderDecoder'), got "
+                         f"{frskd_cfg.model.get('type')!r}")
+    arms = dict(
+        frskd=copy.deepcopy(frskd_cfg),
+        twin=copy.deepcopy(baseline_cfg) if baseline_cfg is not None else
+        baseline_twin_config(frskd_cfg))
+    max_iters = frskd_cfg.train_cfg.max_iters
+    milestone = frskd_cfg.model.get('distill_warmup_iters', 0) or max_iters
+    for name, cfg in arms.items():
+        if holdout == 'voc12-val':
+            cfg = arms[name] = holdout_voc12_val(cfg)
+        else:
+            cfg.val_dataloader = copy.deepcopy(cfg.test_dataloader)
+        cfg.train_cfg.val_interval = milestone
+        cfg.default_hooks.checkpoint.interval = milestone
+        cfg.default_hooks.checkpoint.max_keep_ckpts = -1
+        cfg.default_hooks.checkpoint.pop('save_best', None)
+        cfg.val_evaluator = evaluator(teacher=name == 'frskd')
+        cfg.test_evaluator = evaluator(teacher=name == 'frskd')
+        if name == 'frskd':
+            cfg.model.evaluate_teacher = True
+        for key in ('work_dir', 'load_from', 'resume', 'launcher'):
+            cfg.pop(key, None)
+    return arms
+
+
+def evaluator(teacher: bool, classwise: bool = False) -> List[dict]:
+    """The student's IoU metric, and the self-teacher's as ``teacher/*``."""
+    metrics = [dict(type='FRSKDIoUMetric', iou_metrics=['mIoU'],
+                    classwise=classwise)]
+    if teacher:
+        metrics.append(
+            dict(type='FRSKDIoUMetric', iou_metrics=['mIoU'],
+                 pred_key=TEACHER_PRED_KEY, prefix='teacher',
+                 classwise=classwise))
+    return metrics
+
+
+def config_key(cfg: Config, name: str) -> str:
+    """``<name>-<hash of the config's text>``: the cache key of its runs."""
+    digest = hashlib.sha1(cfg.pretty_text.encode()).hexdigest()[:10]
+    return f'{name}-{digest}'
+
+
+@dataclass
+class Run:
+    """One training run of one arm at one seed, in ``work_dir``."""
+    arm: str
+    seed: int
+    cfg: Config
+    work_dir: str
+    log: List[str] = field(default_factory=list)
+
+    @property
+    def max_iters(self) -> int:
+        return int(self.cfg.train_cfg.max_iters)
+
+    def checkpoint(self, it: int) -> str:
+        return osp.join(self.work_dir, f'iter_{it}.pth')
+
+    @property
+    def finished(self) -> bool:
+        return osp.isfile(osp.join(self.work_dir, 'done'))
+
+    def train(self, python: str = sys.executable) -> None:
+        """Train (or resume) unless finished; output goes to train.log."""
+        if self.finished:
+            return
+        os.makedirs(self.work_dir, exist_ok=True)
+        config = osp.join(self.work_dir, 'config.py')
+        cfg = copy.deepcopy(self.cfg)
+        cfg.randomness = dict(cfg.get('randomness', {}), seed=self.seed)
+        cfg.dump(config)
+        cmd = [python, osp.join(REPO, 'tools', 'train.py'), config,
+               '--work-dir', self.work_dir]
+        if osp.isfile(osp.join(self.work_dir, 'last_checkpoint')):
+            cmd.append('--resume')
+        with open(osp.join(self.work_dir, 'train.log'), 'a') as log:
+            proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                  cwd=REPO)
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f'training {self.arm} seed {self.seed} failed (exit '
+                f'{proc.returncode}); see {self.work_dir}/train.log')
+        if not osp.isfile(self.checkpoint(self.max_iters)):
+            raise RuntimeError(f'{self.checkpoint(self.max_iters)} missing '
+                               'after training')
+        with open(osp.join(self.work_dir, 'done'), 'w') as f:
+            f.write(' '.join(cmd) + '\n')
+
+    def evaluate(self, iters: Sequence[int], splits: Sequence[str]) -> dict:
+        """``{split: {iter: metrics}}`` of the checkpoints at ``iters``
+        (student, and for FRSKD ``teacher/*``), cached in eval.json."""
+        path = osp.join(self.work_dir, 'eval.json')
+        cache = {}
+        if osp.isfile(path):
+            with open(path) as f:
+                cache = json.load(f)
+        for split in splits:
+            for it in iters:
+                if str(it) in cache.get(split, {}):
+                    continue
+                cache.setdefault(split, {})[str(it)] = evaluate_checkpoint(
+                    self.cfg, self.checkpoint(it), split,
+                    teacher=self.arm == 'frskd',
+                    work_dir=osp.join(self.work_dir, 'eval'))
+                with open(path, 'w') as f:
+                    json.dump(cache, f, indent=1)
+        return cache
+
+
+def evaluate_checkpoint(cfg: Config, checkpoint: str, split: str,
+                        teacher: bool, work_dir: str) -> dict:
+    """Metrics (mIoU, per-class IoU; ``teacher/*`` too when ``teacher``) of
+    ``checkpoint`` on ``split`` ('val': the config's ``val_dataloader``,
+    'test': its ``test_dataloader``)."""
+    from mmengine.runner import Runner
+    cfg = copy.deepcopy(cfg)
+    if split == 'val':
+        cfg.test_dataloader = cfg.val_dataloader
+    elif split != 'test':
+        raise ValueError(f"split must be 'val' or 'test', got {split!r}")
+    cfg.test_evaluator = evaluator(teacher, classwise=True)
+    if teacher:
+        cfg.model.evaluate_teacher = True
+    cfg.load_from = checkpoint
+    cfg.work_dir = work_dir
+    cfg.log_level = 'WARNING'
+    cfg.default_hooks.pop('visualization', None)
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler', 'val_dataloader', 'val_cfg',
+                'val_evaluator'):
+        cfg.pop(key, None)
+    metrics = Runner.from_cfg(cfg).test()
+    return {k: float(v) for k, v in metrics.items()}
+
+
+def t_interval(values: Sequence[float], level: float = 0.95):
+    """Mean and the half-width of its ``level`` confidence interval (t
+    distribution, n - 1 degrees of freedom); half-width NaN for n < 2."""
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, math.nan
+    from scipy import stats
+    sem = values.std(ddof=1) / math.sqrt(len(values))
+    return mean, float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * sem)
+
+
+@dataclass
+class StudyResult:
+    """Per-seed metrics of both arms: ``evals[arm][seed] = {split: {iter:
+    metrics}}``; ``warmup`` and ``max_iters`` name the two checkpoints."""
+    seeds: List[int]
+    evals: Dict[str, Dict[int, dict]]
+    warmup: int
+    max_iters: int
+    splits: List[str]
+    commands: List[str] = field(default_factory=list)
+
+    def metric(self, arm: str, seed: int, split: str, key: str = 'mIoU',
+               it: Optional[int] = None) -> float:
+        it = self.max_iters if it is None else it
+        return self.evals[arm][seed][split][str(it)][key]
+
+    def gains(self, split: str, key: str = 'mIoU') -> List[float]:
+        return [
+            self.metric('frskd', s, split, key) -
+            self.metric('twin', s, split, key) for s in self.seeds
+        ]
+
+    def teacher_leads(self, split: str, it: int) -> List[float]:
+        return [
+            self.metric('frskd', s, split, 'teacher/mIoU', it) -
+            self.metric('frskd', s, split, 'mIoU', it) for s in self.seeds
+        ]
+
+    def class_gains(self, split: str) -> Dict[str, float]:
+        names = [
+            k[4:] for k in self.evals['twin'][self.seeds[0]][split][str(
+                self.max_iters)] if k.startswith('IoU.')
+        ]
+        out = {}
+        for name in names:
+            gains = [g for g in self.gains(split, 'IoU.' + name)
+                     if not math.isnan(g)]
+            out[name] = float(np.mean(gains)) if gains else math.nan
+        return out
+
+    def summary(self) -> Dict[str, dict]:
+        """Per split: mean gain and CI half-width, teacher leads."""
+        out = {}
+        for split in self.splits:
+            gain, ci = t_interval(self.gains(split))
+            out[split] = dict(
+                gain=gain, ci=ci,
+                twin=float(np.mean([self.metric('twin', s, split)
+                                    for s in self.seeds])),
+                student=float(np.mean([self.metric('frskd', s, split)
+                                       for s in self.seeds])),
+                teacher=float(np.mean([
+                    self.metric('frskd', s, split, 'teacher/mIoU')
+                    for s in self.seeds
+                ])),
+                lead_warmup=float(np.mean(
+                    self.teacher_leads(split, self.warmup))),
+                lead_end=float(np.mean(
+                    self.teacher_leads(split, self.max_iters))))
+        return out
+
+    def markdown(self, title: str) -> str:
+        lines = [f'# {title}', '']
+        lines += [f'    {c}' for c in self.commands] + ['']
+        summary = self.summary()
+        n = len(self.seeds)
+        lines += [
+            f'Seeds: {" ".join(map(str, self.seeds))} ({n} paired). '
+            'Gain = FRSKD student - twin, mIoU; CI: 95 %, t distribution '
+            'over the seeds.', '',
+            '| split | twin | FRSKD student | gain (95 % CI) | self-teacher '
+            '| teacher - student at warm-up end | at the end |',
+            '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'
+        ]
+        for split, s in summary.items():
+            ci = 'n/a' if math.isnan(s['ci']) else (
+                f'[{s["gain"] - s["ci"]:+.2f}, {s["gain"] + s["ci"]:+.2f}]')
+            lines.append(
+                f'| {split} | {s["twin"]:.2f} | {s["student"]:.2f} | '
+                f'**{s["gain"]:+.2f}** {ci} | {s["teacher"]:.2f} | '
+                f'{s["lead_warmup"]:+.2f} | {s["lead_end"]:+.2f} |')
+        lines += ['', '## Per seed (mIoU at the end)', '']
+        head = '| seed |' + ''.join(
+            f' {sp}: twin | FRSKD | gain | teacher |' for sp in self.splits)
+        lines += [head, '| ---: |' + ' ---: |' * 4 * len(self.splits)]
+        for seed in self.seeds:
+            row = f'| {seed} |'
+            for sp in self.splits:
+                twin = self.metric('twin', seed, sp)
+                student = self.metric('frskd', seed, sp)
+                teacher = self.metric('frskd', seed, sp, 'teacher/mIoU')
+                row += (f' {twin:.2f} | {student:.2f} | '
+                        f'{student - twin:+.2f} | {teacher:.2f} |')
+            lines.append(row)
+        split = self.splits[-1]
+        lines += ['', f'## Per-class gain ({split}, mean over seeds)', '',
+                  '| class | gain |', '| --- | ---: |']
+        lines += [f'| {name} | {gain:+.2f} |'
+                  for name, gain in self.class_gains(split).items()]
+        return '\n'.join(lines) + '\n'
+
+    def plot(self, path: str, title: str) -> str:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        split = self.splits[-1]
+        fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+        ax = axes[0]
+        for seed in self.seeds:
+            twin = self.metric('twin', seed, split)
+            student = self.metric('frskd', seed, split)
+            teacher = self.metric('frskd', seed, split, 'teacher/mIoU')
+            ax.plot([0, 1], [twin, student], 'o-', color='tab:blue')
+            ax.plot([1.15], [teacher], 's', color='tab:orange')
+        ax.set_xticks([0, 1, 1.15], ['twin', 'FRSKD\nstudent', 'self-\nteacher'])
+        ax.set_ylabel(f'mIoU ({split})')
+        ax.set_title('paired runs (one line per seed)')
+        ax = axes[1]
+        gains = self.class_gains(split)
+        ax.bar(range(len(gains)), list(gains.values()),
+               color=['tab:green' if g >= 0 else 'tab:red'
+                      for g in gains.values()])
+        ax.set_xticks(range(len(gains)), list(gains), rotation=90)
+        ax.axhline(0, color='k', lw=0.8)
+        ax.set_title('per-class IoU gain, mean over seeds')
+        ax = axes[2]
+        for i, sp in enumerate(self.splits):
+            leads = [np.mean(self.teacher_leads(sp, it))
+                     for it in (self.warmup, self.max_iters)]
+            ax.plot([self.warmup, self.max_iters], leads, 'o-', label=sp)
+        ax.axhline(0, color='k', lw=0.8)
+        ax.set_xlabel('iteration')
+        ax.set_ylabel('teacher - student mIoU')
+        ax.set_title('self-teacher lead: warm-up end, end')
+        ax.legend()
+        fig.suptitle(title)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path
+
+
+def run_study(frskd_cfg: Config,
+              seeds: Sequence[int],
+              work_dir: str,
+              runs_dir: Optional[str] = None,
+              baseline_cfg: Optional[Config] = None,
+              holdout: Optional[str] = 'voc12-val',
+              title: str = 'FRSKD paired gain study',
+              commands: Sequence[str] = (),
+              python: str = sys.executable,
+              echo=print) -> StudyResult:
+    """Train and evaluate both arms for every seed (resumably), then write
+    ``report.md``, ``report.png`` and ``study.json`` in ``work_dir``."""
+    arms = study_configs(frskd_cfg, baseline_cfg, holdout)
+    runs_dir = runs_dir or osp.join(work_dir, 'runs')
+    keys = {arm: config_key(cfg, arm) for arm, cfg in arms.items()}
+    max_iters = int(frskd_cfg.train_cfg.max_iters)
+    warmup = int(frskd_cfg.model.get('distill_warmup_iters', 0)) or max_iters
+    splits = ['val', 'test'] if holdout else ['test']
+    evals = {arm: {} for arm in arms}
+    for seed in seeds:
+        for arm, cfg in arms.items():
+            run = Run(arm, seed, cfg,
+                      osp.join(runs_dir, keys[arm], f'seed_{seed}'))
+            echo(f'[gain_study] seed {seed} {arm}: '
+                 f'{"cached" if run.finished else "training"} in '
+                 f'{run.work_dir}')
+            run.train(python)
+            evals[arm][seed] = run.evaluate(sorted({warmup, max_iters}),
+                                            splits)
+            echo(f'[gain_study] seed {seed} {arm}: ' + ', '.join(
+                f'{sp} mIoU {evals[arm][seed][sp][str(max_iters)]["mIoU"]:.2f}'
+                for sp in splits))
+    result = StudyResult(list(seeds), evals, warmup, max_iters, splits,
+                         list(commands))
+    os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, 'report.md'), 'w') as f:
+        f.write(result.markdown(title))
+    result.plot(osp.join(work_dir, 'report.png'), title)
+    with open(osp.join(work_dir, 'study.json'), 'w') as f:
+        json.dump(dict(seeds=list(seeds), keys=keys, warmup=warmup,
+                       max_iters=max_iters, splits=splits,
+                       summary=result.summary(),
+                       evals={a: {str(s): v for s, v in e.items()}
+                              for a, e in evals.items()}), f, indent=1)
+    return result

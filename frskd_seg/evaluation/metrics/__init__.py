@@ -1,0 +1,3 @@
+from .frskd_iou_metric import FRSKDIoUMetric
+
+__all__ = ['FRSKDIoUMetric']

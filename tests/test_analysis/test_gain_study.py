@@ -1,0 +1,130 @@
+"""The paired gain study: configs of the two arms, statistics, report, and a
+tiny end-to-end study that resumes from its cache."""
+import json
+import math
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from frskd_seg.analysis.gain_study import (StudyResult, config_key,
+                                           holdout_voc12_val, run_study,
+                                           study_configs, t_interval)
+from frskd_seg.cli.config_utils import set_data_root
+from tests.conftest import DEMO_CONFIG
+
+
+def test_t_interval_by_hand():
+    mean, half = t_interval([1.0, 2.0, 3.0])
+    # sd 1, sem 1/sqrt(3), t_{0.975, 2} = 4.302653
+    assert mean == 2.0
+    assert half == pytest.approx(4.302653 / math.sqrt(3), rel=1e-6)
+    assert math.isnan(t_interval([1.5])[1])
+
+
+def test_holdout_moves_voc12_val_out_of_training():
+    cfg = holdout_voc12_val(Config.fromfile(DEMO_CONFIG))
+    train = [d.ann_file for d in cfg.train_dataloader.dataset.datasets]
+    assert train == ['VOC2007/ImageSets/Segmentation/trainval.txt',
+                     'VOC2012/ImageSets/Segmentation/train.txt']
+    val = cfg.val_dataloader.dataset
+    assert val.ann_file == 'VOC2012/ImageSets/Segmentation/val.txt'
+    assert val.data_prefix.img_path == 'VOC2012/JPEGImages'
+    assert val.pipeline == cfg.test_dataloader.dataset.pipeline
+    assert cfg.test_dataloader.dataset.ann_file == \
+        'VOC2007/ImageSets/Segmentation/test.txt'
+
+
+def test_holdout_needs_the_voc0712_layout():
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.train_dataloader.dataset.datasets.pop()
+    with pytest.raises(ValueError, match="holdout 'voc12-val' needs exactly "
+                       'one training data set .* this config has 0'):
+        holdout_voc12_val(cfg)
+
+
+def test_study_arms_differ_only_by_frskd():
+    frskd = Config.fromfile(DEMO_CONFIG)
+    arms = study_configs(frskd)
+    twin, ours = arms['twin'], arms['frskd']
+    assert twin.model.type == 'EncoderDecoder'
+    assert 'self_teacher' not in twin.model
+    assert twin.custom_imports == ours.custom_imports  # same hooks
+    for key in ('backbone', 'decode_head', 'auxiliary_head'):
+        assert twin.model[key] == ours.model[key]
+    for key in ('train_dataloader', 'val_dataloader', 'optim_wrapper',
+                'param_scheduler', 'train_cfg', 'randomness'):
+        assert twin[key] == ours[key], key
+    # validation and checkpoints at the end of the warm-up and at the end
+    assert ours.train_cfg.val_interval == 1333
+    assert ours.default_hooks.checkpoint.interval == 1333
+    assert ours.model.evaluate_teacher
+    # FRSKD variants share their twin's runs
+    variant = Config.fromfile(DEMO_CONFIG)
+    variant.model.teacher_grad_scale = 0.0
+    other = study_configs(variant)
+    assert config_key(other['twin'], 'twin') == config_key(twin, 'twin')
+    assert config_key(other['frskd'], 'frskd') != config_key(ours, 'frskd')
+
+
+def _fake_result():
+    def metrics(student, teacher=None, per_class=(10.0, 20.0)):
+        out = {'mIoU': student, 'IoU.a': per_class[0],
+               'IoU.b': per_class[1]}
+        if teacher is not None:
+            out['teacher/mIoU'] = teacher
+        return out
+
+    evals = {'twin': {}, 'frskd': {}}
+    for seed, (twin, ours, teacher) in enumerate([(50, 52, 55), (60, 61, 60),
+                                                  (40, 43, 44)]):
+        evals['twin'][seed] = {'test': {'5': metrics(twin - 5),
+                                        '10': metrics(twin)}}
+        evals['frskd'][seed] = {'test': {
+            '5': metrics(ours - 6, teacher - 2),
+            '10': metrics(ours, teacher, (11.0, 19.0))}}
+    return StudyResult([0, 1, 2], evals, warmup=5, max_iters=10,
+                       splits=['test'], commands=['python tools/x.py'])
+
+
+def test_study_result_statistics():
+    result = _fake_result()
+    assert result.gains('test') == [2, 1, 3]
+    summary = result.summary()['test']
+    assert summary['gain'] == 2.0
+    assert summary['ci'] == pytest.approx(4.302653 / math.sqrt(3), rel=1e-6)
+    assert summary['teacher'] == pytest.approx(53.0)
+    # teacher - student at the warm-up end: (53-46, 58-55, 42-37) / 3
+    assert summary['lead_warmup'] == pytest.approx(5.0)
+    assert summary['lead_end'] == pytest.approx((3 - 1 + 1) / 3)
+    assert result.class_gains('test') == {'a': 1.0, 'b': -1.0}
+    text = result.markdown('t')
+    assert '**+2.00** [-0.48, +4.48]' in text
+    assert 'python tools/x.py' in text
+
+
+def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
+    cfg = Config.fromfile(DEMO_CONFIG)
+    set_data_root(cfg, synthetic_voc)
+    cfg.train_cfg.max_iters = 2
+    cfg.model.distill_warmup_iters = 1
+    cfg.model.distill_rampup_iters = 1
+    cfg.train_dataloader.batch_size = 2
+    messages = []
+    result = run_study(cfg, [0], str(tmp_path / 'study'),
+                       echo=messages.append)
+    assert result.splits == ['val', 'test']
+    for name in ('report.md', 'report.png', 'study.json'):
+        assert osp.isfile(tmp_path / 'study' / name)
+    with open(tmp_path / 'study' / 'study.json') as f:
+        saved = json.load(f)
+    evals = saved['evals']['frskd']['0']
+    assert set(evals) == {'val', 'test'}
+    assert set(evals['test']) == {'1', '2'}
+    assert 'teacher/mIoU' in evals['test']['2']
+    assert 'IoU.background' in saved['evals']['twin']['0']['val']['2']
+    assert sum('training' in m for m in messages) == 2
+    # a second study finds both runs finished and evaluated
+    messages.clear()
+    run_study(cfg, [0], str(tmp_path / 'study'), echo=messages.append)
+    assert sum('cached' in m for m in messages) == 2

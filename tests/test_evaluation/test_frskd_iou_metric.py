@@ -1,0 +1,53 @@
+import math
+
+import pytest
+import torch
+from mmengine.structures import PixelData
+
+from frskd_seg.evaluation import FRSKDIoUMetric
+
+CLASSES = ('background', 'a', 'b')
+
+
+def _sample(pred, teacher, gt):
+    def pix(x):
+        return dict(data=torch.tensor(x).unsqueeze(0))
+    return dict(pred_sem_seg=pix(pred), pred_teacher_sem_seg=pix(teacher),
+                gt_sem_seg=pix(gt))
+
+
+SAMPLES = [
+    _sample(pred=[[0, 1], [1, 1]], teacher=[[0, 1], [0, 0]],
+            gt=[[0, 1], [0, 255]]),
+]
+
+
+def _metric(**kwargs):
+    metric = FRSKDIoUMetric(iou_metrics=['mIoU'], **kwargs)
+    metric.dataset_meta = dict(classes=CLASSES)
+    return metric
+
+
+def test_student_and_teacher_predictions_are_scored_apart():
+    student = _metric(classwise=True)
+    teacher = _metric(classwise=True, pred_key='pred_teacher_sem_seg',
+                      prefix='teacher')
+    for metric in (student, teacher):
+        metric.process({}, SAMPLES)
+    s, t = student.evaluate(1), teacher.evaluate(1)
+    # gt (void excluded): 0 at (0,0), (1,0); 1 at (0,1)
+    # student 0,1,1: class 0: I=1, U=2; class 1: I=1, U=2; class 2: U=0
+    assert s['IoU.background'] == 50.0 and s['IoU.a'] == 50.0
+    assert math.isnan(s['IoU.b'])
+    assert s['mIoU'] == 50.0
+    # teacher 0,1,0: class 0: I=2, U=2; class 1: I=1, U=1
+    assert t['teacher/IoU.background'] == 100.0
+    assert t['teacher/mIoU'] == 100.0
+
+
+def test_missing_teacher_prediction_says_what_to_do():
+    metric = _metric(pred_key='pred_teacher_sem_seg')
+    sample = dict(SAMPLES[0])
+    del sample['pred_teacher_sem_seg']
+    with pytest.raises(KeyError, match='evaluate_teacher=True'):
+        metric.process({}, [sample])
