@@ -14,7 +14,8 @@ def _params(module: nn.Module) -> int:
 
 
 class _SelfTeacherPath(nn.Module):
-    """Features -> self-teacher -> teacher head, traceable for FLOP counts."""
+    """What the self-teacher reads -> self-teacher -> teacher head, traceable
+    for FLOP counts."""
 
     def __init__(self, model: FRSKDEncoderDecoder):
         super().__init__()
@@ -94,6 +95,7 @@ def frskd_complexity(model: FRSKDEncoderDecoder,
     model = model.eval()
     image = torch.zeros(*input_shape)
     feats = model.extract_feat(image)
+    _, reads = model.student_forward(feats)  # what the self-teacher reads
 
     student_params, student_flops = student_cost(model, input_shape)
     aux = model.auxiliary_head if model.with_auxiliary_head else None
@@ -103,8 +105,8 @@ def frskd_complexity(model: FRSKDEncoderDecoder,
         'self_teacher': _params(model.self_teacher),
         'teacher_head': _params(model.teacher_head),
     }
-    st_flops = _flops(model.self_teacher, (list(feats), ))
-    path_flops = _flops(_SelfTeacherPath(model), tuple(feats))
+    st_flops = _flops(model.self_teacher, (list(reads), ))
+    path_flops = _flops(_SelfTeacherPath(model), tuple(reads))
     flop_counts = {
         'student': student_flops,
         'auxiliary_head': 0 if aux is None else _flops(aux, (list(feats), )),

@@ -51,8 +51,8 @@ def compute_attention_maps(model, image_path: str) -> AttentionMaps:
         dict(inputs=[data['inputs']], data_samples=[data['data_samples']]),
         False)
     inputs = batch['inputs']
-    feats = model.extract_feat(inputs)
-    refined = model.self_teacher(feats)
+    student_logits, reads = model.student_forward(model.extract_feat(inputs))
+    refined = model.self_teacher(reads)
     size = data['inputs'].shape[1:]
 
     def pred(logits):
@@ -67,8 +67,8 @@ def compute_attention_maps(model, image_path: str) -> AttentionMaps:
 
     # inputs are BGR CHW uint8 before the data preprocessor
     image = data['inputs'].permute(1, 2, 0).numpy()[..., ::-1].copy()
-    return AttentionMaps(image, maps(feats), maps(refined),
-                         pred(model.decode_head(feats)),
+    return AttentionMaps(image, maps(reads), maps(refined),
+                         pred(student_logits),
                          pred(model.teacher_head(refined)))
 
 

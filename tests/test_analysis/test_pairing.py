@@ -29,7 +29,8 @@ class _Recorder(Hook):
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         self.batches.append(
             ([s.img_path for s in data_batch['data_samples']],
-             torch.stack(data_batch['inputs']).float().sum().item()))
+             [(tuple(x.shape), x.float().sum().item())
+              for x in data_batch['inputs']]))
 
 
 def _train(cfg, work_dir):

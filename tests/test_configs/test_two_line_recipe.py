@@ -70,3 +70,33 @@ def test_ablation_configs(path):
             break
     else:
         assert keys == {'distill.loss_kd', 'distill.loss_at'}
+
+
+DECODER_RECIPE = RECIPE.replace(
+    "self_teacher=dict(type='SelfTeacherNeck'))",
+    "self_teacher=dict(type='SelfTeacherNeck'),\n"
+    "             self_teacher_input='decoder')")
+
+
+@pytest.mark.parametrize('base', MMSEG_CONFIGS,
+                         ids=lambda b: osp.basename(b).split('_')[0])
+def test_two_lines_decoder_side(base, tmp_path):
+    """The official segmentation placement on other mmseg models: the
+    self-teacher reads the head's pre-classifier map (and the levels below
+    the deepest one the head reads); its default head is a 1x1 classifier
+    on the refined map."""
+    path = tmp_path / 'frskd.py'
+    path.write_text(DECODER_RECIPE.format(base=base))
+    assert "self_teacher_input='decoder'" in path.read_text()
+    cfg = Config.fromfile(str(path))
+    model, losses = train_step_and_predict(cfg.model)
+    assert 'teacher.loss_ce' in losses and 'distill.loss_at' in losses
+    model.eval()
+    with torch.no_grad():
+        feats = model.extract_feat(torch.zeros(1, 3, 64, 64))
+        logits, reads = model.student_forward(feats)
+    head = model.decode_head
+    assert reads[-1].shape[1] == head.channels
+    assert model.self_teacher.in_channels == [r.shape[1] for r in reads]
+    assert type(model.teacher_head).__name__ == 'FCNHead'
+    assert model.teacher_head.num_classes == head.num_classes
