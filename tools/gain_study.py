@@ -2,7 +2,7 @@
 
     python tools/gain_study.py CONFIG --seeds 0 1 2 3 4 [--baseline CONFIG]
         [--data-root DIR] [--cfg-options k=v ...] [--holdout voc12-val|none]
-        [--work-dir DIR] [--runs-dir DIR]
+        [--work-dir DIR] [--runs-dir DIR] [--gpus N]
 
 For each seed: trains the FRSKD config and its baseline twin with that seed
 (same initial student, same batches), evaluates the FRSKD student, its
@@ -41,6 +41,9 @@ def main():
                         'work_dirs/gain_study/<config name>)')
     parser.add_argument('--runs-dir', default='work_dirs/gain_study/runs',
                         help='cache of the training runs, shared by studies')
+    parser.add_argument('--gpus', type=int, default=1,
+                        help='train each run on this many GPUs (torchrun, '
+                        '--launcher pytorch); evaluation uses one device')
     add_common_arguments(parser)
     args = parser.parse_args()
     register_all_modules()
@@ -57,7 +60,8 @@ def main():
         frskd_cfg, args.seeds, work_dir, runs_dir=args.runs_dir,
         baseline_cfg=baseline_cfg,
         holdout=None if args.holdout == 'none' else args.holdout,
-        title=f'{name}: FRSKD vs its twin', commands=[command])
+        title=f'{name}: FRSKD vs its twin', commands=[command],
+        gpus=args.gpus)
     print(result.markdown(f'{name}: FRSKD vs its twin'))
     print(f'report: {work_dir}/report.md, {work_dir}/report.png')
 

@@ -149,8 +149,12 @@ class Run:
     def finished(self) -> bool:
         return osp.isfile(osp.join(self.work_dir, 'done'))
 
-    def train(self, python: str = sys.executable) -> None:
-        """Train (or resume) unless finished; output goes to train.log."""
+    def train(self, python: str = sys.executable, echo=None,
+              gpus: int = 1) -> None:
+        """Train (or resume) unless finished, with ``tools/train.py`` (under
+        ``torchrun --nproc_per_node gpus --launcher pytorch`` when ``gpus``
+        > 1). The output goes to train.log; ``echo`` gets its progress lines
+        (every 200th iteration's and the validation results)."""
         if self.finished:
             return
         os.makedirs(self.work_dir, exist_ok=True)
@@ -160,11 +164,22 @@ class Run:
         cfg.dump(config)
         cmd = [python, osp.join(REPO, 'tools', 'train.py'), config,
                '--work-dir', self.work_dir]
+        if gpus > 1:
+            cmd[1:1] = ['-m', 'torch.distributed.run',
+                        f'--nproc_per_node={gpus}']
+            cmd += ['--launcher', 'pytorch']
         if osp.isfile(osp.join(self.work_dir, 'last_checkpoint')):
             cmd.append('--resume')
         with open(osp.join(self.work_dir, 'train.log'), 'a') as log:
-            proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                  cwd=REPO)
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, cwd=REPO,
+                                    text=True)
+            for line in proc.stdout:
+                log.write(line)
+                if echo is not None and _is_progress(line):
+                    echo(f'    {self.arm} seed {self.seed}: '
+                         + line.split(' - ')[-1].strip()[:160])
+            proc.wait()
         if proc.returncode != 0:
             raise RuntimeError(
                 f'training {self.arm} seed {self.seed} failed (exit '
@@ -194,6 +209,15 @@ class Run:
                 with open(path, 'w') as f:
                     json.dump(cache, f, indent=1)
         return cache
+
+
+def _is_progress(line: str) -> bool:
+    if 'Iter(val) [' in line:
+        return 'mIoU' in line
+    if 'Iter(train) [' not in line:
+        return False
+    it = line.split('Iter(train) [')[1].split('/')[0].strip()
+    return it.isdigit() and int(it) % 200 == 0
 
 
 def evaluate_checkpoint(cfg: Config, checkpoint: str, split: str,
@@ -385,6 +409,7 @@ def run_study(frskd_cfg: Config,
               title: str = 'FRSKD paired gain study',
               commands: Sequence[str] = (),
               python: str = sys.executable,
+              gpus: int = 1,
               echo=print) -> StudyResult:
     """Train and evaluate both arms for every seed (resumably), then write
     ``report.md``, ``report.png`` and ``study.json`` in ``work_dir``."""
@@ -402,7 +427,7 @@ def run_study(frskd_cfg: Config,
             echo(f'[gain_study] seed {seed} {arm}: '
                  f'{"cached" if run.finished else "training"} in '
                  f'{run.work_dir}')
-            run.train(python)
+            run.train(python, echo, gpus)
             evals[arm][seed] = run.evaluate(sorted({warmup, max_iters}),
                                             splits)
             echo(f'[gain_study] seed {seed} {arm}: ' + ', '.join(

@@ -128,3 +128,50 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     messages.clear()
     run_study(cfg, [0], str(tmp_path / 'study'), echo=messages.append)
     assert sum('cached' in m for m in messages) == 2
+
+
+@pytest.mark.parametrize('gpus', [1, 4])
+def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
+    """tools/train.py per run (torchrun --launcher pytorch on several GPUs),
+    --resume when a checkpoint exists, progress lines echoed."""
+    from frskd_seg.analysis import gain_study
+    cfg = study_configs(Config.fromfile(DEMO_CONFIG), holdout=None)['frskd']
+    run = gain_study.Run('frskd', 3, cfg, str(tmp_path / 'run'))
+    commands = []
+
+    class FakeProc:
+
+        def __init__(self, cmd, **kwargs):
+            commands.append(cmd)
+            open(run.checkpoint(run.max_iters), 'w').close()
+            self.stdout = iter([
+                'x - mmengine - INFO - Iter(train) [ 200/2000]  lr: 1\n',
+                'x - mmengine - INFO - Iter(train) [ 220/2000]  lr: 1\n',
+                'x - mmengine - INFO - Iter(val) [30/30]  mIoU: 50.0\n'
+            ])
+            self.returncode = 0
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(gain_study.subprocess, 'Popen', FakeProc)
+    echoed = []
+    (tmp_path / 'run').mkdir()
+    (tmp_path / 'run' / 'last_checkpoint').write_text('x')
+    run.train('py', echoed.append, gpus=gpus)
+    cmd = commands[0]
+    assert cmd[-1] == '--resume'
+    if gpus > 1:
+        assert cmd[:4] == ['py', '-m', 'torch.distributed.run',
+                           '--nproc_per_node=4']
+        assert cmd[-3:-1] == ['--launcher', 'pytorch']
+    else:
+        assert cmd[0] == 'py' and cmd[1].endswith('tools/train.py')
+        assert '--launcher' not in cmd
+    assert Config.fromfile(str(tmp_path / 'run' / 'config.py')
+                           ).randomness.seed == 3
+    assert echoed == ['    frskd seed 3: Iter(train) [ 200/2000]  lr: 1',
+                      '    frskd seed 3: Iter(val) [30/30]  mIoU: 50.0']
+    assert run.finished
+    run.train('py', echoed.append, gpus=gpus)  # finished: nothing runs
+    assert len(commands) == 1
