@@ -1,6 +1,7 @@
 # FRSKD on fcn_hr18_4xb4-20k_voc0712-512x512.py (its baseline twin), with the
-# recipe of ../_base_/frskd.py: widths 1 x (18..144 channels) and a full copy
-# of the resize-concat FCN head.
+# recipe of ../_base_/frskd.py at widths 1 x (HRNet-W18 is narrow): the
+# self-teacher refines the three finer branches and the resize-concat FCN
+# head's 270-channel map.
 _base_ = ['./fcn_hr18_4xb4-20k_voc0712-512x512.py', '../_base_/frskd.py']
 
 model = dict(
@@ -8,5 +9,4 @@ model = dict(
     self_teacher=dict(
         type='SelfTeacherNeck',
         width_ratio=1.0,
-        norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    teacher_head=None)
+        norm_cfg=dict(type='SyncBN', requires_grad=True)))
