@@ -41,9 +41,7 @@ class FRSKDEncoderDecoder(EncoderDecoder):
 
     ``self_teacher_input`` says where the self-teacher reads:
 
-    - ``'backbone'``: the student's feature levels ``F`` (the classification
-      code's layout: a branch beside the student's decode head);
-    - ``'decoder'``: the official *segmentation* layout, downstream of the
+    - ``'decoder'`` (default): the official *segmentation* layout, downstream of the
       student's decoder. ``D`` is the decode head's pre-classifier map (what
       its ``cls_seg`` classifies, read during the head's one forward) and
       it replaces the
@@ -51,6 +49,8 @@ class FRSKDEncoderDecoder(EncoderDecoder):
       ``F_1..F_{k-1}, D``. The default teacher head is then a light
       classifier -- the student's own kind, a 1x1 conv -- on the refined
       ``D``: the self-teacher is the student plus refinement.
+    - ``'backbone'``: the student's feature levels ``F`` (the classification
+      code's layout: a branch beside the student's decode head).
 
     ``g`` scales the gradient of the self-teacher's CE on its way into the
     student (``teacher_grad_scale``: 1 as in the official code, 0 detaches
@@ -87,7 +87,7 @@ class FRSKDEncoderDecoder(EncoderDecoder):
             with ``type``: used as is. Unless given, ``in_channels`` is set
             from the self-teacher's output channels at the head's
             ``in_index``.
-        self_teacher_input (str): ``'backbone'`` or ``'decoder'`` (above).
+        self_teacher_input (str): ``'decoder'`` or ``'backbone'`` (above).
         teacher_grad_scale (float): In [0, 1]: the factor on the gradient
             the self-teacher's losses send into the student (1: official).
         evaluate_teacher (bool): ``predict`` also writes the self-teacher's
@@ -113,7 +113,7 @@ class FRSKDEncoderDecoder(EncoderDecoder):
                  decode_head: ConfigType,
                  self_teacher: ConfigType,
                  teacher_head: OptConfigType = None,
-                 self_teacher_input: str = 'backbone',
+                 self_teacher_input: str = 'decoder',
                  teacher_grad_scale: float = 1.0,
                  evaluate_teacher: bool = False,
                  loss_kd: OptConfigType = dict(
