@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   set up .venv, make a small VOC-layout data set, train FRSKD
-#               DeepLab on the CPU, evaluate it (per-class IoU table + mIoU)
+#               DeepLab and its baseline twin on the CPU (same seed), evaluate
+#               both and the self-teacher, print them side by side
 #   make test   set up .venv and run the test suite
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python

@@ -164,8 +164,8 @@ class FRSKDEncoderDecoder(EncoderDecoder):
         self.teacher_grad_scale = float(teacher_grad_scale)
         self.evaluate_teacher = bool(evaluate_teacher)
         self._predict_teacher = False
-        self.teacher_rng = PrivateRNG(torch.initial_seed() +
-                                      _TEACHER_SEED_OFFSET)
+        self.teacher_rng = PrivateRNG(
+            (torch.initial_seed() + _TEACHER_SEED_OFFSET) % 2**63)
         with self.teacher_rng:
             self.self_teacher = MODELS.build(
                 self._self_teacher_cfg(self_teacher))
