@@ -2,9 +2,12 @@
 # the whole recipe for adding FRSKD to an mmseg config. The self-teacher sits
 # downstream of the student's decoder (the official segmentation layout): it
 # refines the backbone levels F1..F3 and the ASPP head's pre-classifier map,
-# at the official 2 x width (the student is tiny: 16..128 channels), and its
-# head is the student's own classifier on the refined ASPP map, so the
-# self-teacher is the student plus refinement.
+# at the official 2 x width (the student is tiny: 16..128 channels). Its head
+# is the student's own kind of classifier (a 1x1 conv) on the finest refined
+# level T1 (stride 4, twice the ASPP map's resolution), and its CE does not
+# reach the student (teacher_grad_scale=0): until distillation starts the
+# student trains exactly as its twin. The design the paired study chose on
+# the validation split (README, section 8).
 _base_ = './deeplab_r18_voc_demo.py'
 
 max_iters = 2000
@@ -15,8 +18,8 @@ model = dict(
         type='SelfTeacherNeck',
         width_ratio=2.0,
         norm_cfg=dict(type='BN', requires_grad=True)),
-    teacher_head=None,
-    teacher_grad_scale=1.0,
+    teacher_head=dict(in_index=0),
+    teacher_grad_scale=0.0,
     # validation logs the self-teacher's mIoU (teacher/mIoU) beside the
     # student's; tools/test.py --teacher does the same at test time
     evaluate_teacher=True,

@@ -38,9 +38,11 @@ def test_frskd_config_differs_from_its_twin_only_in_frskd():
     for key in ('train_dataloader', 'test_dataloader', 'optim_wrapper',
                 'param_scheduler', 'train_cfg'):
         assert frskd[key] == base[key], key
-    # the official segmentation placement, settings and spec §5 schedule
+    # the official segmentation placement with the study's head and
+    # gradient route, official settings and spec §5 schedule
     assert frskd.model.self_teacher_input == 'decoder'
-    assert frskd.model.teacher_grad_scale == 1.0
+    assert frskd.model.teacher_head == dict(in_index=0)
+    assert frskd.model.teacher_grad_scale == 0.0
     assert frskd.model.loss_kd == dict(type='PixelKLDivLoss', tau=1.0,
                                        loss_weight=1.0)
     assert frskd.model.loss_feat.loss_weight == 50.0
