@@ -37,9 +37,11 @@ def tiny_frskd_cfg():
     """The CPU demo's FRSKD model config with the self-teacher on the
     backbone levels (the classification code's placement): a narrow
     self-teacher (widths 4, 8, 16, 32), a 16-channel copy of the ASPP head
-    as its head, constant distillation weights, student-only prediction."""
+    as its head, its CE reaching the student, constant distillation weights,
+    student-only prediction."""
     cfg = Config.fromfile(DEMO_CONFIG).model
     cfg.self_teacher_input = 'backbone'
+    cfg.teacher_grad_scale = 1.0
     cfg.self_teacher.in_channels = [16, 32, 64, 128]
     cfg.self_teacher.width_ratio = 0.25
     cfg.teacher_head = dict(channels=16)
@@ -51,12 +53,15 @@ def tiny_frskd_cfg():
 
 @pytest.fixture
 def tiny_decoder_cfg():
-    """The CPU demo's FRSKD model config as shipped (the self-teacher reads
-    F1..F3 and the ASPP head's 32-channel map; its head is a 1x1 classifier
-    on the refined ASPP map) with widths 4, 8, 16, 8 and constant
-    distillation weights."""
+    """The CPU demo's FRSKD model config with the segmentor's defaults for
+    the self-teacher's head and gradient (the official segmentation layout:
+    it reads F1..F3 and the ASPP head's 32-channel map, its head is a 1x1
+    classifier on the refined ASPP map, its CE reaches the student), widths
+    4, 8, 16, 8 and constant distillation weights."""
     cfg = Config.fromfile(DEMO_CONFIG).model
     assert cfg.self_teacher_input == 'decoder'
+    cfg.teacher_head = None
+    cfg.teacher_grad_scale = 1.0
     cfg.self_teacher.width_ratio = 0.25
     cfg.distill_warmup_iters = 0
     cfg.distill_rampup_iters = 0

@@ -61,7 +61,7 @@ def test_study_arms_differ_only_by_frskd():
     assert ours.model.evaluate_teacher
     # FRSKD variants share their twin's runs
     variant = Config.fromfile(DEMO_CONFIG)
-    variant.model.teacher_grad_scale = 0.0
+    variant.model.teacher_grad_scale = 1.0
     other = study_configs(variant)
     assert config_key(other['twin'], 'twin') == config_key(twin, 'twin')
     assert config_key(other['frskd'], 'frskd') != config_key(ours, 'frskd')
