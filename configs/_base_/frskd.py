@@ -31,7 +31,3 @@ frskd_model = dict(
     loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
     distill_warmup_iters=frskd_max_iters * 2 // 3,
     distill_rampup_iters=frskd_max_iters - frskd_max_iters * 2 // 3)
-# With the self-teacher's head on T1 its bottom-up path (T2..Tn) only makes
-# the detached attention-transfer targets and gets no gradient: DDP must be
-# told (README, section 8).
-find_unused_parameters = True

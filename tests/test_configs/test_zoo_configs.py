@@ -44,13 +44,15 @@ def test_train_step_predict_and_twin_equality(path):
     loss.backward()
     # the self-teacher's CE trains everything on the path to its head; with
     # the head on T1 (the shipped recipe) that is the laterals and the
-    # top-down path: the bottom-up path only makes (detached) AT targets
-    # and gets no gradient (hence find_unused_parameters in the recipe)
+    # top-down path: the bottom-up path only makes (detached) AT targets,
+    # no loss reaches it, and it is frozen (DDP needs every trainable
+    # parameter to get a gradient)
     bottom_up = ('second_laterals.', 'down_')
     for name, p in model.self_teacher.named_parameters():
-        untrained = model.teacher_head.in_index == 0 and name.startswith(
+        untaught = model.teacher_head.in_index == 0 and name.startswith(
             bottom_up)
-        assert (p.grad is None) == untrained, name
+        assert p.requires_grad != untaught, name
+        assert (p.grad is None) == untaught, name
     assert torch.isfinite(loss)
 
     model.eval()

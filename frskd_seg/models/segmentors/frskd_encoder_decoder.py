@@ -176,8 +176,33 @@ class FRSKDEncoderDecoder(EncoderDecoder):
                 loss_kd) if loss_kd is not None else None
             self.loss_feat = MODELS.build(self._loss_feat_cfg(
                 loss_feat)) if loss_feat is not None else None
+        self._freeze_untaught_self_teacher()
         self.distill_warmup_iters = int(distill_warmup_iters)
         self.distill_rampup_iters = int(distill_rampup_iters)
+
+    def _freeze_untaught_self_teacher(self) -> None:
+        # Only the self-teacher's CE trains the self-teacher (the
+        # distillation targets are detached). With its head on T1 the
+        # bottom-up path (T2..Tn) only makes feature-distillation targets and
+        # no loss reaches it: its parameters are frozen, as they would stay
+        # unchanged anyway, so DDP needs no find_unused_parameters. Found by
+        # one dry forward in eval mode (no random draws).
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.enable_grad():
+                feats = self.extract_feat(torch.zeros(1, 3, 64, 64))
+                _, reads = self.student_forward(feats)
+                logits, _ = self.teacher_forward([r.detach() for r in reads])
+                params = [p for p in self.self_teacher.parameters()
+                          if p.requires_grad]
+                grads = torch.autograd.grad(logits.sum(), params,
+                                            allow_unused=True)
+        finally:
+            self.train(was_training)
+        for param, grad in zip(params, grads):
+            if grad is None:
+                param.requires_grad_(False)
 
     def init_weights(self):
         """The student's weights from the global random stream, exactly as
