@@ -52,6 +52,10 @@ class FRSKDEncoderDecoder(EncoderDecoder):
     - ``'backbone'``: the student's feature levels ``F`` (the classification
       code's layout: a branch beside the student's decode head).
 
+    Self-teacher parameters no loss can reach (the bottom-up path when the
+    head reads T1 only: T2..Tn are then detached distillation targets) are
+    frozen at build.
+
     ``g`` scales the gradient of the self-teacher's CE on its way into the
     student (``teacher_grad_scale``: 1 as in the official code, 0 detaches
     the self-teacher's inputs so only the distillation terms change the
