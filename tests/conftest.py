@@ -1,20 +1,14 @@
 """Fixtures shared by the whole suite: the tiny demo model's config, a built
 FRSKD model and its data samples, and a small synthetic VOC data set."""
 import copy
+import glob
+import json
 import os
 import os.path as osp
 import subprocess
 import sys
 
-# Bit-exact comparisons (--resume vs an uninterrupted run, paired arms) need
-# a fixed number of threads in every BLAS call. MKL's default (MKL_DYNAMIC)
-# may use fewer threads when the machine is busy, which changes float
-# summation order: on a loaded machine a resumed run then differed from the
-# uninterrupted one by 3e-8 after two iterations. Set before torch loads MKL;
-# the tools the tests run inherit it.
-os.environ.setdefault('MKL_DYNAMIC', 'FALSE')
-
-import pytest  # noqa: E402
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
@@ -33,6 +27,13 @@ DEMO_BASELINE_CONFIG = osp.join(REPO, 'configs', 'demo',
                                 'deeplab_r18_voc_demo.py')
 
 register_all_modules(init_default_scope=True)
+
+#: device parameter of tests that must also pass on a GPU host
+DEVICES = [
+    pytest.param('cpu'),
+    pytest.param('cuda', marks=pytest.mark.skipif(
+        not torch.cuda.is_available(), reason='needs CUDA'))
+]
 
 
 def build_model(model_cfg):
@@ -137,12 +138,30 @@ SHORT_RUN = [
 ]
 
 
-def run_tool(*args, cwd=REPO):
-    """Run ``python *args`` as a user would; returns stdout + stderr."""
-    proc = subprocess.run([sys.executable, *args], cwd=cwd,
+def run_tool(*args, cwd=REPO, cpu_only=False):
+    """Run ``python *args`` as a user would; returns stdout + stderr.
+    ``cpu_only`` hides the GPUs (a CPU test on a GPU host)."""
+    env = dict(os.environ)
+    if cpu_only:
+        env['CUDA_VISIBLE_DEVICES'] = ''
+    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
+
+
+def logged_scalars(work_dir, key):
+    """``{iteration: value}`` of a training scalar (e.g. ``'loss'``) logged
+    in ``vis_data/scalars.json`` by the runs in ``work_dir`` (a resumed
+    run's entries after the earlier ones')."""
+    values = {}
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        for line in open(path):
+            record = json.loads(line)
+            if key in record and 'iter' in record and 'lr' in record:
+                values[record['iter']] = record[key]
+    return values
 
 
 @pytest.fixture(scope='session')

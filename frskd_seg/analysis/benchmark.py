@@ -58,21 +58,21 @@ def synthetic_batch(batch_size: int, shape: Tuple[int, int],
 
 def _sync(device: str) -> None:
     if device.startswith('cuda'):
-        torch.cuda.synchronize()
+        torch.cuda.synchronize(device)
 
 
 def peak_memory(fn: Callable, device: str) -> int:
     """Peak bytes of tensor memory allocated while ``fn()`` runs, above what
-    was allocated before: CUDA's allocator statistics on a GPU; on a CPU,
-    the running sum of the profiler's per-op allocations (ops in time
-    order), which tracks the activations kept for backward."""
+    was allocated before: CUDA's allocator statistics of ``device`` on a
+    GPU; on a CPU, the running sum of the profiler's per-op allocations (ops
+    in time order), which tracks the activations kept for backward."""
     if device.startswith('cuda'):
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        before = torch.cuda.memory_allocated()
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
         fn()
-        torch.cuda.synchronize()
-        return torch.cuda.max_memory_allocated() - before
+        torch.cuda.synchronize(device)
+        return torch.cuda.max_memory_allocated(device) - before
     with profile(activities=[ProfilerActivity.CPU],
                  profile_memory=True) as prof:
         fn()

@@ -63,6 +63,11 @@ class ComplexityReport:
         return '\n'.join(rows)
 
 
+def _device_of(model: nn.Module) -> torch.device:
+    # counting runs the model: its input goes where its weights are
+    return next(model.parameters()).device
+
+
 def _flops(module: nn.Module, inputs: tuple) -> int:
     analyzer = FlopAnalyzer(module, inputs)
     analyzer.unsupported_ops_warnings(False)
@@ -79,7 +84,8 @@ def student_cost(model, input_shape=(1, 3, 512, 512)) -> Tuple[int, int]:
     if model.with_neck:
         params += _params(model.neck)
     return params, _flops(_Student(model.eval()),
-                          (torch.zeros(*input_shape), ))
+                          (torch.zeros(*input_shape,
+                                       device=_device_of(model)), ))
 
 
 @torch.no_grad()
@@ -93,7 +99,7 @@ def frskd_complexity(model: FRSKDEncoderDecoder,
         input_shape: (B, 3, H, W) of the image.
     """
     model = model.eval()
-    image = torch.zeros(*input_shape)
+    image = torch.zeros(*input_shape, device=_device_of(model))
     feats = model.extract_feat(image)
     _, reads = model.student_forward(feats)  # what the self-teacher reads
 

@@ -170,14 +170,10 @@ class Run:
             cmd += ['--launcher', 'pytorch']
         if osp.isfile(osp.join(self.work_dir, 'last_checkpoint')):
             cmd.append('--resume')
-        # pairing is exact only with a fixed thread count in every BLAS call:
-        # MKL's default lets it use fewer threads on a busy machine
-        env = dict(os.environ)
-        env.setdefault('MKL_DYNAMIC', 'FALSE')
         with open(osp.join(self.work_dir, 'train.log'), 'a') as log:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, cwd=REPO,
-                                    text=True, env=env)
+                                    text=True)
             for line in proc.stdout:
                 log.write(line)
                 if echo is not None and _is_progress(line):

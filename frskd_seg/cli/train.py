@@ -57,14 +57,12 @@ def build_train_config(args: argparse.Namespace) -> Config:
                     "--amp needs a GPU: mmengine's AmpOptimWrapper runs on "
                     'CUDA (or NPU/MLU/MUSA) devices, and this machine has '
                     'none; train without --amp')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            # bf16 keeps float32's range (no overflow) where the GPU
+            # computes it natively, fp16 elsewhere: decided by each rank for
+            # its own device when the wrapper is built
+            cfg.optim_wrapper.type = 'DeviceAmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
-            # bf16 keeps float32's range (no overflow, no loss scaling
-            # needed) where the GPU has it; fp16 elsewhere
-            if 'dtype' not in cfg.optim_wrapper:
-                cfg.optim_wrapper.dtype = ('bfloat16'
-                                           if torch.cuda.is_bf16_supported()
-                                           else 'float16')
+            cfg.optim_wrapper.setdefault('dtype', 'auto')
     cfg.resume = args.resume
     add_teacher_metric(cfg, 'val_evaluator')
     return cfg

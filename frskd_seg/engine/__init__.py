@@ -1,3 +1,7 @@
 from .hooks import NonFiniteLossHook, ResumeCheckHook, RNGStateHook
+from .optimizers import DeviceAmpOptimWrapper
 
-__all__ = ['NonFiniteLossHook', 'ResumeCheckHook', 'RNGStateHook']
+__all__ = [
+    'DeviceAmpOptimWrapper', 'NonFiniteLossHook', 'ResumeCheckHook',
+    'RNGStateHook'
+]

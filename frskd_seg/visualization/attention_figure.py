@@ -58,15 +58,16 @@ def compute_attention_maps(model, image_path: str) -> AttentionMaps:
     def pred(logits):
         logits = F.interpolate(logits, size=inputs.shape[2:], mode='bilinear',
                                align_corners=False)[..., :size[0], :size[1]]
-        return logits.argmax(1)[0].numpy().astype(np.uint8)
+        return logits.argmax(1)[0].cpu().numpy().astype(np.uint8)
 
     def maps(levels):
         return [
-            spatial_attention(f).view(f.shape[2:]).numpy() for f in levels
+            spatial_attention(f).view(f.shape[2:]).cpu().numpy()
+            for f in levels
         ]
 
     # inputs are BGR CHW uint8 before the data preprocessor
-    image = data['inputs'].permute(1, 2, 0).numpy()[..., ::-1].copy()
+    image = data['inputs'].permute(1, 2, 0).cpu().numpy()[..., ::-1].copy()
     return AttentionMaps(image, maps(reads), maps(refined),
                          pred(student_logits),
                          pred(model.teacher_head(refined)))

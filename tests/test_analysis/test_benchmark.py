@@ -55,3 +55,21 @@ def test_explicit_baseline_and_wrong_order():
     with pytest.raises(ValueError, match="expected a config with model.type "
                        "'FRSKDEncoderDecoder', got 'EncoderDecoder'"):
         benchmark(Config.fromfile(DEMO_BASELINE_CONFIG), shape=(32, 32))
+
+
+def test_peak_memory_reads_the_benchmarked_gpu(monkeypatch):
+    """--device cuda:1 synchronises and reads the statistics of cuda:1,
+    not of the current device (cuda:0)."""
+    calls = []
+
+    def record(name, value=0):
+        return lambda *args: calls.append((name, args)) or value
+
+    for name in ('synchronize', 'reset_peak_memory_stats'):
+        monkeypatch.setattr(torch.cuda, name, record(name))
+    monkeypatch.setattr(torch.cuda, 'memory_allocated',
+                        record('memory_allocated', 100))
+    monkeypatch.setattr(torch.cuda, 'max_memory_allocated',
+                        record('max_memory_allocated', 350))
+    assert peak_memory(lambda: None, 'cuda:1') == 250
+    assert calls and all(args == ('cuda:1', ) for _, args in calls), calls

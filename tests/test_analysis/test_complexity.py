@@ -3,7 +3,7 @@ import torch
 from mmengine.analysis import FlopAnalyzer
 
 from frskd_seg.analysis import frskd_complexity
-from tests.conftest import build_model
+from tests.conftest import DEVICES, build_model
 
 
 def flops(module, inputs):
@@ -31,3 +31,26 @@ def test_parts_add_up(tiny_frskd_cfg):
     assert p == pytest.approx(report.params['self_teacher+teacher_head'] /
                               report.params['student'])
     assert 'self-teacher / student' in report.table()
+
+
+@pytest.mark.parametrize('device', DEVICES)
+def test_counts_a_model_where_its_weights_are(tiny_frskd_cfg, device):
+    """tools/benchmark.py counts models it has moved to the GPU."""
+    cpu = frskd_complexity(build_model(tiny_frskd_cfg).eval(),
+                           (1, 3, 64, 64))
+    model = build_model(tiny_frskd_cfg).to(device).eval()
+    report = frskd_complexity(model, (1, 3, 64, 64))
+    assert report.flops == cpu.flops and report.params == cpu.params
+
+
+def test_inputs_follow_the_model_device(tiny_frskd_cfg, monkeypatch):
+    """Without a GPU: a model on another device ('meta') must get its
+    inputs there (with CPU inputs its first conv refuses them)."""
+    import frskd_seg.analysis.complexity as complexity
+    seen = []
+    monkeypatch.setattr(complexity, '_flops',
+                        lambda module, inputs: seen.append(inputs) or 0)
+    model = build_model(tiny_frskd_cfg).to('meta').eval()
+    frskd_complexity(model, (1, 3, 64, 64))
+    assert seen and all(t.device.type == 'meta' for inputs in seen
+                        for t in inputs if isinstance(t, torch.Tensor))

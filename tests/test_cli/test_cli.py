@@ -21,22 +21,51 @@ def test_defaults_follow_mmseg():
     assert cfg.optim_wrapper.type == 'OptimWrapper'
 
 
-@pytest.mark.parametrize('bf16, dtype', [(True, 'bfloat16'),
-                                         (False, 'float16')])
-def test_amp_resume_work_dir_and_cfg_options(tmp_path, monkeypatch, bf16,
-                                             dtype):
+def test_amp_resume_work_dir_and_cfg_options(tmp_path, monkeypatch):
     import torch
+
+    def touches_a_gpu():
+        raise AssertionError('building the config must not query a GPU: '
+                             'ranks have not picked their device yet')
+
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: bf16)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', touches_a_gpu)
+    monkeypatch.setattr(torch.cuda, 'get_device_capability', touches_a_gpu)
     cfg = train_cfg('--amp', '--resume', '--work-dir', str(tmp_path),
                     '--cfg-options', 'train_cfg.max_iters=7',
                     'model.distill_warmup_iters=3')
-    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.type == 'DeviceAmpOptimWrapper'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
-    assert cfg.optim_wrapper.dtype == dtype
+    assert cfg.optim_wrapper.dtype == 'auto'
     assert cfg.resume is True and cfg.work_dir == str(tmp_path)
     assert cfg.train_cfg.max_iters == 7
     assert cfg.model.distill_warmup_iters == 3
+
+
+@pytest.mark.parametrize('capability, dtype', [((9, 0), 'bfloat16'),
+                                               ((8, 0), 'bfloat16'),
+                                               ((7, 5), 'float16'),
+                                               ((7, 0), 'float16')])
+def test_amp_dtype_follows_each_ranks_own_gpu(monkeypatch, capability,
+                                              dtype):
+    """V100 (7.0) and T4 (7.5) emulate bf16 (is_bf16_supported() says yes):
+    they get fp16. The capability asked is that of the current device."""
+    import torch
+    from mmengine.optim import AmpOptimWrapper
+
+    from frskd_seg.engine import DeviceAmpOptimWrapper
+    asked = []
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'current_device', lambda: 3)
+    monkeypatch.setattr(torch.cuda, 'get_device_capability',
+                        lambda device: asked.append(device) or capability)
+    built = {}
+    monkeypatch.setattr(
+        AmpOptimWrapper, '__init__',
+        lambda self, dtype=None, **kwargs: built.update(dtype=dtype))
+    DeviceAmpOptimWrapper(optimizer=None)
+    assert built['dtype'] == dtype and asked == [3]
 
 
 def test_amp_without_gpu_is_refused(monkeypatch):

@@ -63,3 +63,42 @@ def test_training_stops_and_keeps_the_last_good_checkpoint(synthetic_voc,
     assert 'iter_1.pth, was written before it' in proc.stderr
     assert (tmp_path / 'iter_1.pth').is_file()
     assert not (tmp_path / 'iter_2.pth').exists()
+
+
+def _rank_process(rank, world, port, results):
+    import torch.distributed as torch_dist
+    torch_dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:'
+                                  f'{port}', rank=rank, world_size=world)
+    try:
+        bad = math.nan if rank == 1 else 0.5
+        NonFiniteLossHook().after_train_iter(
+            fake_runner(4, 'work/iter_4.pth'), 0, None,
+            {'decode.loss_ce': torch.tensor(bad)})
+        results.put((rank, 'went on'))
+    except FloatingPointError as error:
+        results.put((rank, str(error)))
+    finally:
+        torch_dist.destroy_process_group()
+
+
+def test_a_nan_on_one_rank_stops_every_rank():
+    import socket
+
+    import torch.multiprocessing as mp
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    ctx = mp.get_context('spawn')
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_rank_process, args=(r, 2, port, results))
+             for r in range(2)]
+    for p in procs:
+        p.start()
+    messages = dict(results.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=60)
+    assert "'decode.loss_ce' = nan at iteration 5 on rank(s) [1]" \
+        in messages[1]
+    assert messages[0].startswith(
+        'a non-finite loss term on another rank at iteration 5 on rank(s) '
+        '[1]: training stopped')

@@ -6,14 +6,15 @@ from PIL import Image
 
 from frskd_seg.visualization import (attention_figure, compute_attention_maps,
                                      load_scalars, plot_training_curves)
-from tests.conftest import DEMO_CONFIG, run_tool
+from tests.conftest import DEMO_CONFIG, DEVICES, run_tool
 
 
-def test_attention_maps_and_figure(trained, synthetic_voc, tmp_path):
+@pytest.mark.parametrize('device', DEVICES)
+def test_attention_maps_and_figure(trained, synthetic_voc, tmp_path, device):
     from mmseg.apis import init_model
     work_dir, _ = trained
     model = init_model(DEMO_CONFIG, osp.join(work_dir, 'iter_8.pth'),
-                       device='cpu')
+                       device=device)
     name = open(osp.join(synthetic_voc, 'VOC2007', 'ImageSets',
                          'Segmentation', 'test.txt')).readline().strip()
     image = osp.join(synthetic_voc, 'VOC2007', 'JPEGImages', f'{name}.jpg')

@@ -5,7 +5,8 @@ from typing import Optional
 
 import numpy as np
 import torch
-from mmengine.hooks import Hook
+from mmengine import dist
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
@@ -38,45 +39,70 @@ class _RestoreBeforeBatch:
         return getattr(self._iterator, name)
 
 
+def _to_cpu(value):
+    # mmengine's resume loads checkpoints with map_location = the current
+    # device; torch's set_rng_state functions take CPU byte tensors only
+    if isinstance(value, torch.Tensor):
+        return value.cpu()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_cpu(v) for v in value)
+    return value
+
+
 @HOOKS.register_module()
 class RNGStateHook(Hook):
-    """Save the global random generators' states in every checkpoint and
-    restore them on ``--resume``, so that a resumed run continues with the
-    same random draws (dropout, random data transforms in the main process)
-    as an uninterrupted run with the same seed.
+    """Save the random generators' states in every checkpoint and restore
+    them on ``--resume``, so that a resumed run continues with the same
+    random draws (dropout, random data transforms in the main process) as an
+    uninterrupted run with the same seed.
 
     mmengine's checkpoints carry the seed but not the generators' states:
     a resumed run re-seeds and so repeats the first iterations' draws. This
-    hook stores Python's ``random``, numpy's and torch's CPU (and, when
-    available, CUDA) generator states under ``checkpoint['rng_state']``. The
-    states are restored right before the first batch the resumed run trains
-    on is fetched, after mmengine has skipped the already-trained batches.
-    Data-loader workers need nothing: mmengine seeds each worker from the
-    seed, the rank and the worker id, and the skipped batches replay them.
+    hook stores, for every process of the run, Python's ``random``, numpy's
+    and torch's CPU generator states, the current CUDA device's generator
+    state (when CUDA is in use) and FRSKD's self-teacher stream
+    (:class:`PrivateRNG`), as ``checkpoint['rng_state']['ranks'][rank]``.
+    Only rank 0 writes checkpoints, so in a distributed run every rank hands
+    its states over (one ``all_gather`` at the iterations or epochs where
+    :class:`CheckpointHook` saves). The states are restored right before
+    the first batch the resumed run trains on is fetched, after mmengine has
+    skipped the already-trained batches; each rank restores its own (with
+    another number of processes than at save time it warns and restores
+    none). Data-loader workers need nothing: mmengine seeds each worker from
+    the seed, the rank and the worker id, and the skipped batches replay
+    them.
     """
 
-    priority = 'VERY_LOW'
+    # before CheckpointHook (VERY_LOW): the states are gathered there
+    priority = 'LOW'
 
     def __init__(self):
         self._resumed_state: Optional[dict] = None
+        self._gathered: Optional[list] = None
 
     @staticmethod
     def capture() -> dict:
+        """This process's global generator states (CUDA: current device)."""
         state = dict(
             python=random.getstate(),
             numpy=np.random.get_state(),
             torch=torch.get_rng_state())
         if torch.cuda.is_available() and torch.cuda.is_initialized():
-            state['cuda'] = torch.cuda.get_rng_state_all()
+            state['cuda'] = torch.cuda.get_rng_state()
         return state
 
     @staticmethod
     def restore(state: dict) -> None:
+        """Set this process's generators to ``state`` (from :meth:`capture`;
+        its tensors may be on any device)."""
+        state = _to_cpu(state)
         random.setstate(state['python'])
         np.random.set_state(state['numpy'])
         torch.set_rng_state(state['torch'])
         if 'cuda' in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state['cuda'])
+            torch.cuda.set_rng_state(state['cuda'])
 
     @staticmethod
     def _private_rng(runner):
@@ -85,29 +111,86 @@ class RNGStateHook(Hook):
         model = getattr(model, 'module', model)
         return getattr(model, 'teacher_rng', None)
 
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint['rng_state'] = self.capture()
+    def _process_state(self, runner) -> dict:
+        state = self.capture()
         private = self._private_rng(runner)
         if private is not None:
-            checkpoint['rng_state']['teacher'] = private.state_dict()
+            state['teacher'] = private.state_dict()
+        return state
+
+    @staticmethod
+    def _checkpoint_hook(runner):
+        for hook in runner.hooks:
+            if isinstance(hook, CheckpointHook):
+                return hook
+        return None
+
+    def _gather_if_saving(self, runner, saves: bool) -> None:
+        # every rank must take part; only rank 0 then saves
+        if dist.get_world_size() > 1 and saves:
+            self._gathered = dist.all_gather_object(
+                self._process_state(runner))
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        hook = self._checkpoint_hook(runner)
+        if hook is None or hook.by_epoch:
+            return
+        self._gather_if_saving(
+            runner, hook.every_n_train_iters(runner, hook.interval,
+                                             hook.save_begin)
+            or (hook.save_last and hook.is_last_train_iter(runner)))
+
+    def after_train_epoch(self, runner) -> None:
+        hook = self._checkpoint_hook(runner)
+        if hook is None or not hook.by_epoch:
+            return
+        self._gather_if_saving(
+            runner, hook.every_n_epochs(runner, hook.interval,
+                                        hook.save_begin)
+            or (hook.save_last and hook.is_last_train_epoch(runner)))
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        ranks, self._gathered = self._gathered, None
+        if ranks is None or len(ranks) != dist.get_world_size():
+            # single process, or a save the gathering did not foresee (a
+            # best checkpoint): rank 0's states alone
+            ranks = [self._process_state(runner)]
+        checkpoint['rng_state'] = dict(ranks=ranks)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # load_checkpoint (load_from, testing) calls this hook too; only a
         # resumed training run continues the generators
-        if runner._resume or runner.cfg.get('resume', False):
-            self._resumed_state = checkpoint.get('rng_state')
-            if self._resumed_state is None:
-                print_log(
-                    'the checkpoint has no rng_state (written without '
-                    'RNGStateHook): random draws after resuming will differ '
-                    'from an uninterrupted run', logger='current',
-                    level=logging.WARNING)
+        if not (runner._resume or runner.cfg.get('resume', False)):
+            return
+        saved = checkpoint.get('rng_state')
+        rank, world = dist.get_rank(), dist.get_world_size()
+        if saved is None:
+            problem = 'the checkpoint has no rng_state (written without ' \
+                      'RNGStateHook)'
+        elif 'ranks' not in saved:
+            # written by frskd-seg before per-rank states: rank 0's only
+            saved = dict(ranks=[saved])
+            problem = None
+        else:
+            problem = None
+        if saved is not None and len(saved['ranks']) != world:
+            problem = (f"the checkpoint holds {len(saved['ranks'])} "
+                       f'process(es) generator states and this run has '
+                       f'{world}')
+        if problem is not None:
+            print_log(
+                f'{problem}: random draws after resuming will differ from '
+                'an uninterrupted run', logger='current',
+                level=logging.WARNING)
+            return
+        self._resumed_state = saved['ranks'][rank]
 
     def before_train(self, runner) -> None:
         if self._resumed_state is None:
             return
         loop = runner.train_loop
-        state, self._resumed_state = self._resumed_state, None
+        state, self._resumed_state = _to_cpu(self._resumed_state), None
         private = self._private_rng(runner)
         if private is not None and 'teacher' in state:
             private.load_state_dict(state['teacher'])
