@@ -2,12 +2,16 @@
 
     python tools/benchmark.py configs/frskd_deeplab_voc.py [--baseline CONFIG]
         [--shape 512 512] [--batch 2] [--repeats 5] [--warmup 2] [--device cpu]
-        [--profile 25]
+        [--profile 25] [--amp {config,auto,bfloat16,float16,off}]
 
 Prints parameters and FLOPs, training-step time and peak memory, inference
 time (medians after warm-up) with FRSKD / baseline ratios, and where an FRSKD
 training step spends its time. Without --baseline, the twin is the same
 config with the FRSKD segmentor turned into mmseg's EncoderDecoder.
+Training steps run as the config trains: cuDNN's autotuner per its
+env_cfg.cudnn_benchmark, the forward under autocast if it trains with AMP
+(--amp overrides; `auto` is what tools/train.py --amp picks for the GPU);
+the table's settings line says which.
 """
 import argparse
 
@@ -35,6 +39,11 @@ def main():
     parser.add_argument('--profile', type=int, default=0, metavar='ROWS',
                         help='also print the torch.profiler table (ROWS most '
                         'expensive ops) of one FRSKD training step')
+    parser.add_argument(
+        '--amp', default='config',
+        choices=['config', 'auto', 'bfloat16', 'float16', 'off'],
+        help='precision of the training steps (default: as the config '
+        'trains)')
     args = parser.parse_args()
     register_all_modules()
     result = benchmark(
@@ -42,7 +51,8 @@ def main():
         Config.fromfile(args.baseline) if args.baseline else None,
         shape=tuple(args.shape), batch_size=args.batch, repeats=args.repeats,
         warmup=args.warmup, device=args.device,
-        breakdown=not args.no_breakdown, profile_rows=args.profile)
+        breakdown=not args.no_breakdown, profile_rows=args.profile,
+        amp=None if args.amp == 'off' else args.amp)
     print(result.table())
 
 

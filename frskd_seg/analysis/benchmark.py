@@ -86,17 +86,28 @@ def peak_memory(fn: Callable, device: str) -> int:
 
 
 class _TrainStep:
-    """One SGD training step of ``model`` on a fixed batch."""
+    """One SGD training step of ``model`` on a fixed batch, its forward under
+    autocast to ``amp`` (a dtype name) when given, as AmpOptimWrapper runs
+    it."""
 
-    def __init__(self, model, batch):
+    def __init__(self, model, batch, amp: Optional[str] = None):
         self.model = model.train()
         self.batch = batch
+        self.amp = amp
         self.optimizer = torch.optim.SGD(model.parameters(), lr=1e-4,
                                          momentum=0.9)
 
+    def forward(self) -> torch.Tensor:
+        """The total loss."""
+        device = self.batch[0].device.type
+        with torch.autocast(device, dtype=getattr(torch, self.amp or
+                                                  'float32'),
+                            enabled=self.amp is not None):
+            losses = self.model.loss(*self.batch)
+        return self.model.parse_losses(losses)[0]
+
     def __call__(self):
-        losses = self.model.loss(*self.batch)
-        loss, _ = self.model.parse_losses(losses)
+        loss = self.forward()
         loss.backward()
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
@@ -160,7 +171,8 @@ class BenchmarkResult:
 
 
 def step_breakdown(model, batch, device: str, repeats: int = 3,
-                   profile_rows: int = 0) -> Dict[str, float]:
+                   profile_rows: int = 0,
+                   amp: Optional[str] = None) -> Dict[str, float]:
     """Median seconds per part of an FRSKD training step: each module's
     forward, the backward pass, the optimizer step.
 
@@ -192,13 +204,13 @@ def step_breakdown(model, batch, device: str, repeats: int = 3,
         if isinstance(module, torch.nn.Module):
             module.forward = timed(part, module.forward)
             wrapped.append(module)
-    step = _TrainStep(model, batch)
+    step = _TrainStep(model, batch, amp)
     totals: Dict[str, List[float]] = defaultdict(list)
     try:
         for _ in range(repeats):
             _sync(device)
             t0 = time.perf_counter()
-            loss, _ = model.parse_losses(model.loss(*batch))
+            loss = step.forward()
             _sync(device)
             t1 = time.perf_counter()
             loss.backward()
@@ -264,13 +276,60 @@ def benchmark(frskd_cfg: Config,
               warmup: int = 2,
               device: str = 'cpu',
               breakdown: bool = True,
-              profile_rows: int = 0) -> BenchmarkResult:
+              profile_rows: int = 0,
+              amp: Optional[str] = 'config') -> BenchmarkResult:
     """Measure an FRSKD config against its baseline twin (by default the
     same config with the FRSKD segmentor turned into mmseg's
-    EncoderDecoder, see :func:`frskd_seg.apis.plain_student_config`)."""
+    EncoderDecoder, see :func:`frskd_seg.apis.plain_student_config`), the
+    way a training run of the config computes: cuDNN's autotuner as its
+    ``env_cfg.cudnn_benchmark`` says, and the training steps' forward under
+    autocast when it trains with AMP.
+
+    Args:
+        amp (str, optional): ``'config'``: AMP if the config's optim wrapper
+            is an AMP one (its ``dtype``; ``'auto'``/unset: what
+            :class:`DeviceAmpOptimWrapper` picks for ``device``);
+            ``'bfloat16'``/``'float16'``: that; None: float32.
+    """
     from frskd_seg.apis import plain_student_config
     if baseline_cfg is None:
         baseline_cfg = plain_student_config(frskd_cfg)
+    amp = resolve_amp(frskd_cfg, amp, device)
+    cudnn_benchmark = bool(
+        frskd_cfg.get('env_cfg', {}).get('cudnn_benchmark', False))
+    was = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = cudnn_benchmark
+    try:
+        return _benchmark(frskd_cfg, baseline_cfg, shape, batch_size,
+                          repeats, warmup, device, breakdown, profile_rows,
+                          amp, cudnn_benchmark)
+    finally:
+        torch.backends.cudnn.benchmark = was
+
+
+def resolve_amp(cfg: Config, amp: Optional[str], device: str) -> \
+        Optional[str]:
+    """The autocast dtype name a training run of ``cfg`` uses (see
+    :func:`benchmark`), or None for float32."""
+    if amp == 'config':
+        wrapper = cfg.get('optim_wrapper', {})
+        if wrapper.get('type') not in ('AmpOptimWrapper',
+                                       'DeviceAmpOptimWrapper'):
+            return None
+        amp = wrapper.get('dtype') or 'auto'
+    if amp == 'auto':
+        from frskd_seg.engine.optimizers import native_bf16
+        capability = (torch.cuda.get_device_capability(device)
+                      if device.startswith('cuda') else None)
+        amp = 'bfloat16' if native_bf16(capability) else 'float16'
+    if amp not in (None, 'bfloat16', 'float16'):
+        raise ValueError("amp must be 'config', 'auto', 'bfloat16', "
+                         f"'float16' or None, got {amp!r}")
+    return amp
+
+
+def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
+               device, breakdown, profile_rows, amp, cudnn_benchmark):
     models = {
         'baseline': build_benchmark_model(baseline_cfg, device),
         'frskd': build_benchmark_model(frskd_cfg, device),
@@ -282,7 +341,7 @@ def benchmark(frskd_cfg: Config,
     batch = synthetic_batch(batch_size, shape, num_classes, device)
     report = frskd_complexity(models['frskd'], (1, 3, *shape))
 
-    steps = {name: _TrainStep(m, batch) for name, m in models.items()}
+    steps = {name: _TrainStep(m, batch, amp) for name, m in models.items()}
     train_s = paired_median_times(steps, repeats, warmup, device)
     train_peak = {name: peak_memory(step, device)
                   for name, step in steps.items()}
@@ -310,8 +369,10 @@ def benchmark(frskd_cfg: Config,
         frskd=costs['frskd'],
         self_teacher_share=report.ratio('self_teacher+teacher_head'),
         step_breakdown_s=step_breakdown(
-            models['frskd'], batch, device, profile_rows=profile_rows)
-        if breakdown else {},
+            models['frskd'], batch, device, profile_rows=profile_rows,
+            amp=amp) if breakdown else {},
         settings=dict(device=device, input=f'{batch_size}x3x{shape[0]}x'
                       f'{shape[1]}', repeats=repeats, warmup=warmup,
-                      threads=torch.get_num_threads()))
+                      threads=torch.get_num_threads(),
+                      training_precision=amp or 'float32',
+                      cudnn_benchmark=cudnn_benchmark))

@@ -73,3 +73,42 @@ def test_peak_memory_reads_the_benchmarked_gpu(monkeypatch):
                         record('max_memory_allocated', 350))
     assert peak_memory(lambda: None, 'cuda:1') == 250
     assert calls and all(args == ('cuda:1', ) for _, args in calls), calls
+
+
+def test_training_precision_follows_the_config(monkeypatch):
+    """An AMP config is timed under autocast (its dtype; 'auto' as
+    DeviceAmpOptimWrapper picks for the device), cuDNN's autotuner as
+    configured and restored afterwards."""
+    from frskd_seg.analysis.benchmark import resolve_amp
+    cfg = Config.fromfile(DEMO_CONFIG)
+    assert resolve_amp(cfg, 'config', 'cpu') is None
+    cfg.optim_wrapper.type = 'DeviceAmpOptimWrapper'
+    cfg.optim_wrapper.dtype = 'auto'
+    monkeypatch.setattr(torch.cuda, 'get_device_capability',
+                        lambda device: {'cuda:0': (7, 0),
+                                        'cuda:1': (8, 6)}[device])
+    assert resolve_amp(cfg, 'config', 'cuda:0') == 'float16'
+    assert resolve_amp(cfg, 'config', 'cuda:1') == 'bfloat16'
+    cfg.optim_wrapper.dtype = 'float16'
+    assert resolve_amp(cfg, 'config', 'cuda:1') == 'float16'
+    with pytest.raises(ValueError, match="got 'fp8'"):
+        resolve_amp(cfg, 'fp8', 'cpu')
+
+    seen = []
+    from frskd_seg.models import FRSKDEncoderDecoder
+    loss = FRSKDEncoderDecoder.loss
+
+    def spy(self, *args):
+        seen.append((torch.is_autocast_enabled('cpu'),
+                     torch.backends.cudnn.benchmark))
+        return loss(self, *args)
+
+    monkeypatch.setattr(FRSKDEncoderDecoder, 'loss', spy)
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.env_cfg.cudnn_benchmark = True
+    result = benchmark(cfg, shape=(32, 32), batch_size=2, repeats=1,
+                       warmup=0, breakdown=False, amp='bfloat16')
+    assert seen and all(s == (True, True) for s in seen)
+    assert result.settings['training_precision'] == 'bfloat16'
+    assert result.settings['cudnn_benchmark'] is True
+    assert torch.backends.cudnn.benchmark is False

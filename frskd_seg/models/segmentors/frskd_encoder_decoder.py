@@ -179,7 +179,7 @@ class FRSKDEncoderDecoder(EncoderDecoder):
             self.loss_kd = MODELS.build(
                 loss_kd) if loss_kd is not None else None
             self.loss_feat = MODELS.build(self._loss_feat_cfg(
-                loss_feat)) if loss_feat is not None else None
+                loss_feat, self_teacher)) if loss_feat is not None else None
         self._freeze_untaught_self_teacher()
         self.distill_warmup_iters = int(distill_warmup_iters)
         self.distill_rampup_iters = int(distill_rampup_iters)
@@ -309,9 +309,11 @@ class FRSKDEncoderDecoder(EncoderDecoder):
                 f'channels {channels} (leave in_channels out to use them)')
         return cfg
 
-    def _loss_feat_cfg(self, loss_feat: ConfigType) -> ConfigType:
+    def _loss_feat_cfg(self, loss_feat: ConfigType,
+                       self_teacher: ConfigType) -> ConfigType:
         # losses with learned adapters (FitNet, Overhaul) need both sides'
-        # channels: fill them in unless the config gives them
+        # channels, and their norm layers follow the self-teacher's (SyncBN
+        # in multi-GPU configs): filled in unless the config gives them
         cfg = copy.deepcopy(loss_feat)
         loss_cls = MODELS.get(cfg['type'])
         if loss_cls is None:
@@ -324,6 +326,9 @@ class FRSKDEncoderDecoder(EncoderDecoder):
         if 'teacher_channels' in params and cfg.get(
                 'teacher_channels') is None:
             cfg['teacher_channels'] = self.self_teacher.out_channels
+        if 'norm_cfg' in params and 'norm_cfg' not in cfg and \
+                self_teacher.get('norm_cfg') is not None:
+            cfg['norm_cfg'] = copy.deepcopy(self_teacher['norm_cfg'])
         return cfg
 
     @staticmethod

@@ -93,3 +93,31 @@ def test_errors_name_the_bad_values():
     with pytest.raises(ValueError, match=r'level 0 .*\(1, 2, 4, 4\).*'
                        r'\(1, 2, 2, 2\)'):
         AttentionTransferLoss()(feat(0, (1, 2, 4, 4)), feat(1, (1, 2, 2, 2)))
+
+
+@pytest.mark.parametrize('p', [2.0, 1.0, 3.0])
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_half_precision_levels_keep_no_float32_copy(dtype, p):
+    """Under AMP the student levels arrive in half precision: the loss must
+    equal the float32 computation on the same values, without saving a
+    float32 copy of a (B, C, H, W) level for backward."""
+    fs = feat(0, (2, 8, 6, 6)).to(dtype).requires_grad_()
+    ft = feat(1, (2, 8, 6, 6)).to(dtype)
+    saved = []
+
+    def pack(t):
+        saved.append((t.dtype, tuple(t.shape)))
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        loss = AttentionTransferLoss(p=p)(fs, ft)
+    assert (torch.float32, (2, 8, 6, 6)) not in saved, saved
+    loss.backward()
+
+    fs32 = fs.detach().float().requires_grad_()
+    reference = AttentionTransferLoss(p=p)(fs32, ft.float())
+    reference.backward()
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(reference.item(), rel=1e-4)
+    torch.testing.assert_close(fs.grad.float(), fs32.grad.to(dtype).float(),
+                               rtol=2e-2, atol=1e-5)

@@ -137,3 +137,24 @@ def test_channel_lists_must_pair_up(loss_cls):
     with pytest.raises(ValueError, match=r'student_channels \[1, 2\] and '
                        r'teacher_channels \[3\] differ in length'):
         loss_cls([1, 2], [3])
+
+
+@pytest.mark.parametrize('loss_type', ['FitNetLoss', 'OverhaulLoss'])
+def test_adapters_follow_the_configs_norm(tiny_frskd_cfg, loss_type):
+    """In a multi-GPU config (SyncBN) the adapters' norm is SyncBN too
+    (a single process turns SyncBN into BN, as for the rest of the model);
+    an explicit norm_cfg of the loss wins."""
+    tiny_frskd_cfg.self_teacher.norm_cfg = dict(type='SyncBN',
+                                                requires_grad=True)
+    tiny_frskd_cfg.loss_feat = dict(type=loss_type)
+    model = build_model(tiny_frskd_cfg)
+    norms = [m for m in model.loss_feat.modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert norms and all(
+        isinstance(m, torch.nn.SyncBatchNorm) for m in norms)
+
+    tiny_frskd_cfg.loss_feat = dict(type=loss_type,
+                                    norm_cfg=dict(type='BN'))
+    model = build_model(tiny_frskd_cfg)
+    assert not any(isinstance(m, torch.nn.SyncBatchNorm)
+                   for m in model.loss_feat.modules())
