@@ -2,6 +2,7 @@
 from typing import Optional, Tuple
 
 import torch
+from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper
 
 from mmseg.registry import OPTIM_WRAPPERS
@@ -32,4 +33,6 @@ class DeviceAmpOptimWrapper(AmpOptimWrapper):
                 torch.cuda.current_device())
                           if torch.cuda.is_available() else None)
             dtype = 'bfloat16' if native_bf16(capability) else 'float16'
+            print_log(f'AMP in {dtype} (GPU compute capability '
+                      f'{capability})', logger='current')
         super().__init__(dtype=dtype, **kwargs)
