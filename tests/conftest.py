@@ -138,9 +138,10 @@ SHORT_RUN = [
 ]
 
 
-def run_tool(*args, cwd=REPO, cpu_only=False):
-    """Run ``python *args`` as a user would; returns stdout + stderr.
-    ``cpu_only`` hides the GPUs (a CPU test on a GPU host)."""
+def run_tool(*args, cwd=REPO, cpu_only=True):
+    """Run ``python *args`` as a user would; returns stdout + stderr. The
+    suite is a CPU suite: ``cpu_only`` hides the GPUs of a GPU host (their
+    paths are tools/gpu_smoke.py's and the ``DEVICES`` tests')."""
     env = dict(os.environ)
     if cpu_only:
         env['CUDA_VISIBLE_DEVICES'] = ''

@@ -8,6 +8,7 @@ import os
 import os.path as osp
 
 import frskd_seg  # noqa: F401
+from frskd_seg.utils.checkpoint import load_local_checkpoint
 from frskd_seg.visualization import attention_figure, compute_attention_maps
 from mmseg.apis import init_model
 
@@ -18,11 +19,21 @@ def main():
     parser.add_argument('checkpoint', help='an FRSKD checkpoint')
     parser.add_argument('images', nargs='+', help='image files')
     parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--device', default='cpu',
+                        help="e.g. 'cpu', 'cuda', 'cuda:1'")
     args = parser.parse_args()
     for image in args.images:
         if not osp.isfile(image):
             parser.error(f'image {image!r} does not exist')
+    # an exported student has no self-teacher: init_model would only warn
+    # and the maps would come from a randomly initialised one
+    state = load_local_checkpoint(args.checkpoint, 'cpu')
+    state = state.get('state_dict', state)
+    if not any(k.startswith('self_teacher.') for k in state):
+        parser.error(f'{args.checkpoint} has no self_teacher.* weights (an '
+                     'exported student, or a baseline checkpoint?): the '
+                     "self-teacher's attention maps need an FRSKD training "
+                     'checkpoint')
     model = init_model(args.config, args.checkpoint, device=args.device)
     palette = model.dataset_meta['palette']
     os.makedirs(args.out, exist_ok=True)

@@ -10,7 +10,7 @@ import copy
 import os
 import os.path as osp
 from numbers import Number
-from typing import Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -45,16 +45,88 @@ def baseline_twin_config(cfg: Config) -> Config:
     return cfg
 
 
+def frskd_registered_types() -> Dict[str, str]:
+    """``{type name: registry}`` of everything frskd_seg registers in
+    mmseg's registries (what plain mmseg cannot build)."""
+    import mmseg.registry as registries
+    from mmengine.registry import Registry
+    ours = {}
+    for attr in dir(registries):
+        registry = getattr(registries, attr)
+        if not isinstance(registry, Registry):
+            continue
+        for name, cls in registry.module_dict.items():
+            if getattr(cls, '__module__', '').startswith('frskd_seg'):
+                ours[name] = registry.name
+    return ours
+
+
+def _plain_metric(metric: dict) -> Optional[dict]:
+    # FRSKDIoUMetric scoring the student is mmseg's IoUMetric; the
+    # self-teacher's (pred_key) does not exist in the student
+    if metric.get('type') != 'FRSKDIoUMetric':
+        return metric
+    if metric.get('pred_key', 'pred_sem_seg') != 'pred_sem_seg':
+        return None
+    metric = copy.deepcopy(metric)
+    metric.type = 'IoUMetric'
+    for key in ('pred_key', 'classwise'):
+        metric.pop(key, None)
+    return metric
+
+
+def _type_paths(value, path='') -> List[Tuple[str, str]]:
+    if isinstance(value, dict):
+        found = [(path or 'type', value['type'])] if isinstance(
+            value.get('type'), str) else []
+        for key, item in value.items():
+            found += _type_paths(item, f'{path}.{key}' if path else key)
+        return found
+    if isinstance(value, (list, tuple)):
+        return [p for i, item in enumerate(value)
+                for p in _type_paths(item, f'{path}[{i}]')]
+    return []
+
+
 def plain_student_config(cfg: Config) -> Config:
-    """The baseline twin of ``cfg`` as a deployable config: no
-    ``custom_imports`` and no initialisation from other weights (the exported
-    checkpoint holds them all)."""
+    """The baseline twin of ``cfg`` as a deployable config that unmodified
+    mmseg builds, tests and fine-tunes with its Runner: nothing of
+    frskd_seg's (no ``custom_imports``, none of its hooks, the student's
+    ``FRSKDIoUMetric`` as mmseg's ``IoUMetric`` and the self-teacher's
+    dropped, ``DeviceAmpOptimWrapper`` as ``AmpOptimWrapper``) and no
+    initialisation from other weights (the exported checkpoint holds them
+    all)."""
     cfg = baseline_twin_config(cfg)
     cfg.pop('custom_imports', None)
     cfg.model.pop('pretrained', None)
     cfg.model.backbone.pop('init_cfg', None)
     cfg.load_from = None
     cfg.resume = False
+    # the recipe's helper variables (_base_/frskd.py: frskd_model, ...)
+    for key in [k for k in cfg.keys() if k.startswith('frskd_')]:
+        cfg.pop(key)
+    ours = frskd_registered_types()
+    if 'custom_hooks' in cfg:
+        cfg.custom_hooks = [
+            h for h in cfg.custom_hooks if h.get('type') not in ours
+        ]
+    for key in ('val_evaluator', 'test_evaluator'):
+        metrics = cfg.get(key)
+        if isinstance(metrics, dict):
+            cfg[key] = _plain_metric(metrics)
+        elif isinstance(metrics, (list, tuple)):
+            kept = [m for m in map(_plain_metric, metrics) if m is not None]
+            cfg[key] = kept[0] if len(kept) == 1 else kept
+    wrapper = cfg.get('optim_wrapper', {})
+    if wrapper.get('type') == 'DeviceAmpOptimWrapper':
+        wrapper.type = 'AmpOptimWrapper'
+        if wrapper.get('dtype') == 'auto':
+            wrapper.pop('dtype')
+    left = [f'{path}={name!r}' for path, name in _type_paths(cfg.to_dict())
+            if name in ours]
+    if left:
+        raise ValueError('the exported config would still use types only '
+                         f'frskd_seg registers: {", ".join(left)}')
     return cfg
 
 

@@ -2,7 +2,7 @@
 wrong path or a broken mask fails in seconds with a message naming it, not
 hours later inside a data-loader worker."""
 import os.path as osp
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.config import Config, ConfigDict
@@ -15,12 +15,44 @@ SHOWN = 5
 
 
 class DatasetCheckError(ValueError):
-    """A data set of the config is missing files or holds bad masks."""
+    """A data set of the config is missing files or holds bad ones."""
 
 
 def _shown(names: List[str]) -> str:
     more = f' and {len(names) - SHOWN} more' if len(names) > SHOWN else ''
     return ', '.join(names[:SHOWN]) + more
+
+
+def _count(n: int, noun: str) -> str:
+    return f'{n} {noun}' if n == 1 else f'{n} {noun}s'
+
+
+class SplitProblems:
+    """Every problem found in one split, grouped by kind: ``{kind: [name
+    (detail), ...]}`` in the order found."""
+
+    def __init__(self, list_path: str):
+        self.list_path = list_path
+        self.kinds: Dict[str, List[str]] = {}
+
+    def add(self, kind: str, name: str, detail: str = '') -> None:
+        self.kinds.setdefault(kind, []).append(
+            f'{name} ({detail})' if detail else name)
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds)
+
+    def message(self) -> str:
+        count = sum(len(v) for v in self.kinds.values())
+        lines = [f'{self.list_path}: {_count(count, "problem")}']
+        for kind, names in self.kinds.items():
+            lines.append(f'  {kind} ({len(names)}): {_shown(names)}')
+        return '\n'.join(lines)
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).split('\n')[0]
+    return f'{type(error).__name__}: {text}' if text else type(error).__name__
 
 
 def check_split(data_root: str,
@@ -35,10 +67,14 @@ def check_split(data_root: str,
     """Check one split of a VOC-style data set; return its number of images.
 
     Raises :class:`DatasetCheckError` when ``data_root`` or the split list
-    does not exist, the list names images or masks that do not exist, or
-    (with ``check_masks``) a mask is not a palette/greyscale PNG, differs in
-    size from its image, or holds values outside ``0..num_classes-1`` and
-    ``ignore_index``.
+    does not exist or the list is empty; otherwise every listed pair is
+    checked and one error reports every kind of problem found, with counts
+    and the first names of each: images or masks that are missing (or not
+    regular files), and with ``check_masks`` images or masks that cannot be
+    read in full (truncated, not an image, empty, unreadable), masks that
+    are not palette/greyscale PNGs, that differ in size from their image,
+    or that hold values outside ``0..num_classes-1`` and ``ignore_index``.
+    Nothing is modified.
     """
     if not osp.isdir(data_root):
         raise DatasetCheckError(f'data_root {data_root!r} is not a directory')
@@ -51,41 +87,66 @@ def check_split(data_root: str,
         names = [line.strip() for line in f if line.strip()]
     if not names:
         raise DatasetCheckError(f'split list {list_path} is empty')
-    img_paths = [osp.join(data_root, img_dir, n + img_suffix) for n in names]
-    seg_paths = [osp.join(data_root, seg_dir, n + seg_suffix) for n in names]
-    for kind, paths, folder in (('images', img_paths, img_dir),
-                                ('masks', seg_paths, seg_dir)):
-        missing = [n for n, p in zip(names, paths) if not osp.isfile(p)]
-        if missing:
-            raise DatasetCheckError(
-                f'{list_path} names {len(missing)} {kind} missing from '
-                f'{osp.join(data_root, folder)}: {_shown(missing)}')
-    if check_masks:
-        for name, img_path, seg_path in zip(names, img_paths, seg_paths):
-            _check_mask(name, img_path, seg_path, num_classes, ignore_index)
+    problems = SplitProblems(list_path)
+    for name in names:
+        img_path = osp.join(data_root, img_dir, name + img_suffix)
+        seg_path = osp.join(data_root, seg_dir, name + seg_suffix)
+        present = True
+        for kind, path, folder in (('image', img_path, img_dir),
+                                   ('mask', seg_path, seg_dir)):
+            if not osp.exists(path):
+                problems.add(f'{kind}s missing from '
+                             f'{osp.join(data_root, folder)}', name)
+                present = False
+            elif not osp.isfile(path):
+                problems.add(f'{kind}s that are not files', name,
+                             'a directory' if osp.isdir(path) else
+                             'not a regular file')
+                present = False
+        if check_masks and present:
+            _check_pair(name, img_path, seg_path, num_classes, ignore_index,
+                        problems)
+    if problems:
+        raise DatasetCheckError(problems.message())
     return len(names)
 
 
-def _check_mask(name, img_path, seg_path, num_classes, ignore_index):
-    with Image.open(seg_path) as mask:
-        if mask.format != 'PNG' or mask.mode not in ('P', 'L'):
-            raise DatasetCheckError(
-                f'mask {seg_path} is a {mask.format} image in mode '
-                f'{mask.mode!r}; expected a palette (P) or greyscale (L) '
-                'PNG of class indices')
-        with Image.open(img_path) as img:
-            if img.size != mask.size:
-                raise DatasetCheckError(
-                    f'image {img_path} is {img.size[0]}x{img.size[1]} but '
-                    f'its mask {seg_path} is {mask.size[0]}x{mask.size[1]}')
-        values = np.unique(np.asarray(mask))
+def _read(path: str):
+    """The decoded image (format, mode, size, pixels), or the error."""
+    try:
+        with Image.open(path) as image:
+            image.load()  # decodes it all: truncated files fail here
+            return image.format, image.mode, image.size, np.asarray(image)
+    except (OSError, SyntaxError, ValueError) as error:
+        # PIL: UnidentifiedImageError and truncation are OSErrors, some
+        # corrupt PNG chunks SyntaxErrors; permissions are OSErrors too
+        return error
+
+
+def _check_pair(name, img_path, seg_path, num_classes, ignore_index,
+                problems: SplitProblems) -> None:
+    image, mask = _read(img_path), _read(seg_path)
+    if isinstance(image, Exception):
+        problems.add('unreadable images', name, _reason(image))
+    if isinstance(mask, Exception):
+        problems.add('unreadable masks', name, _reason(mask))
+        return
+    fmt, mode, size, values = mask
+    if fmt != 'PNG' or mode not in ('P', 'L'):
+        problems.add('masks not palette (P) or greyscale (L) PNGs of class '
+                     'indices', name, f'a {fmt} image in mode {mode!r}')
+        return
+    if not isinstance(image, Exception) and image[2] != size:
+        problems.add('masks whose size differs from their image', name,
+                     f'image {image[2][0]}x{image[2][1]}, mask '
+                     f'{size[0]}x{size[1]}')
     if num_classes is not None:
-        bad = [int(v) for v in values
+        bad = [int(v) for v in np.unique(values)
                if v >= num_classes and v != ignore_index]
         if bad:
-            raise DatasetCheckError(
-                f'mask {seg_path} holds values {bad}; expected class '
-                f'indices 0..{num_classes - 1} or {ignore_index} (ignored)')
+            problems.add(
+                f'masks with values outside 0..{num_classes - 1} and '
+                f'{ignore_index} (ignored)', name, f'values {bad}')
 
 
 def check_config_datasets(cfg: Config, check_masks: bool = True,
@@ -99,6 +160,7 @@ def check_config_datasets(cfg: Config, check_masks: bool = True,
     ignore_index = decode_head.get('ignore_index', 255)
     total = 0
     seen = set()
+    errors = []
     for ds in leaf_datasets(cfg, splits):
         if not (ds.get('ann_file') and ds.get('data_root')):
             continue  # not a list-based data set
@@ -107,9 +169,15 @@ def check_config_datasets(cfg: Config, check_masks: bool = True,
             continue
         seen.add(key)
         prefix = ds.get('data_prefix', {})
-        total += check_split(
-            ds.data_root, prefix.get('img_path', ''),
-            prefix.get('seg_map_path', ''), ds.ann_file,
-            ds.get('img_suffix', '.jpg'), ds.get('seg_map_suffix', '.png'),
-            num_classes, ignore_index, check_masks)
+        try:
+            total += check_split(
+                ds.data_root, prefix.get('img_path', ''),
+                prefix.get('seg_map_path', ''), ds.ann_file,
+                ds.get('img_suffix', '.jpg'),
+                ds.get('seg_map_suffix', '.png'), num_classes, ignore_index,
+                check_masks)
+        except DatasetCheckError as error:
+            errors.append(str(error))
+    if errors:
+        raise DatasetCheckError('\n'.join(errors))
     return total

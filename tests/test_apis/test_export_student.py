@@ -1,6 +1,7 @@
 """Export round-trips through unmodified mmseg, in a process that never
 imports frskd_seg."""
 import os.path as osp
+import re
 import textwrap
 
 import numpy as np
@@ -52,18 +53,42 @@ def test_export_round_trip(trained, synthetic_voc, tmp_path):
     script = tmp_path / 'plain_mmseg.py'
     script.write_text(textwrap.dedent(f'''
         import sys
+        sys.modules['frskd_seg'] = None  # importing it now fails
         import numpy as np
         import torch
+        from mmengine.config import Config
+        from mmengine.runner import Runner
         from mmseg.apis import inference_model, init_model
         torch.load({ckpt_path!r}, weights_only=True)
         model = init_model({cfg_path!r}, {ckpt_path!r}, device='cpu')
         assert type(model).__name__ == 'EncoderDecoder'
         logits = [inference_model(model, img).seg_logits.data.numpy()
                   for img in {images!r}]
-        assert 'frskd_seg' not in sys.modules, 'frskd_seg was imported'
         np.savez({str(tmp_path / 'plain.npz')!r}, *logits)
+
+        # mmseg's own Runner: test, then fine-tune 2 iterations
+        cfg = Config.fromfile({cfg_path!r})
+        for ds in cfg.train_dataloader.dataset.datasets:
+            ds.data_root = {synthetic_voc!r}
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+            if loader != 'train_dataloader':
+                cfg[loader].dataset.data_root = {synthetic_voc!r}
+            cfg[loader].num_workers = 0
+            cfg[loader].persistent_workers = False
+        cfg.load_from = {ckpt_path!r}
+        cfg.train_cfg.max_iters = 2
+        cfg.train_cfg.val_interval = 2
+        cfg.default_hooks.checkpoint.interval = 2
+        cfg.work_dir = {str(tmp_path / 'plain_test')!r}
+        print('TEST', Runner.from_cfg(cfg).test())
+        cfg.work_dir = {str(tmp_path / 'plain_finetune')!r}
+        Runner.from_cfg(cfg).train()
+        assert sys.modules['frskd_seg'] is None  # never imported
     '''))
-    run_tool(str(script), cwd=str(tmp_path))
+    log = run_tool(str(script), cwd=str(tmp_path))
+    assert re.search(r"TEST \{.*'mIoU': \d+\.\d+", log), log[-2000:]
+    assert osp.isfile(tmp_path / 'plain_finetune' / 'iter_2.pth')
     theirs = np.load(tmp_path / 'plain.npz')
     for i, logits in enumerate(ours):
         assert np.array_equal(logits.numpy(), theirs[f'arr_{i}'])

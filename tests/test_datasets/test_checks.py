@@ -63,7 +63,7 @@ def test_listed_file_missing(voc, folder, kind):
     suffix = '.jpg' if kind == 'images' else '.png'
     os.remove(osp.join(voc, folder, name + suffix))
     with pytest.raises(DatasetCheckError,
-                       match=rf'names 1 {kind} missing from .*{folder}: '
+                       match=rf'{kind} missing from .*{folder} \(1\): '
                        rf'{name}$'):
         check(voc)
 
@@ -72,15 +72,16 @@ def test_rgb_mask(voc):
     path = osp.join(voc, VOC07[1], first_test_name(voc) + '.png')
     Image.open(path).convert('RGB').save(path)
     with pytest.raises(DatasetCheckError,
-                       match=r"is a PNG image in mode 'RGB'; expected a "
-                       r'palette \(P\) or greyscale \(L\) PNG'):
+                       match=r'masks not palette \(P\) or greyscale \(L\) '
+                       r"PNGs of class indices \(1\): \S+ \(a PNG image "
+                       r"in mode 'RGB'\)"):
         check(voc)
 
 
 def test_mask_that_is_a_jpeg(voc):
     path = osp.join(voc, VOC07[1], first_test_name(voc) + '.png')
     Image.open(path).convert('L').save(path, format='JPEG')
-    with pytest.raises(DatasetCheckError, match="is a JPEG image in mode 'L'"):
+    with pytest.raises(DatasetCheckError, match="a JPEG image in mode 'L'"):
         check(voc)
 
 
@@ -93,8 +94,8 @@ def test_class_values_out_of_range(voc):
     out.putpalette(mask.getpalette())
     out.save(path)
     with pytest.raises(DatasetCheckError,
-                       match=r'holds values \[21, 30, 254\]; expected class '
-                       r'indices 0..20 or 255'):
+                       match=r'masks with values outside 0..20 and 255 '
+                       r'\(ignored\) \(1\): \S+ \(values \[21, 30, 254\]\)'):
         check(voc)
 
 
@@ -104,8 +105,8 @@ def test_image_and_mask_sizes_differ(voc):
     small = mask.resize((mask.size[0] - 3, mask.size[1]), Image.NEAREST)
     small.save(path)
     with pytest.raises(DatasetCheckError,
-                       match=rf'is {mask.size[0]}x{mask.size[1]} but its mask '
-                       rf'.* is {mask.size[0] - 3}x{mask.size[1]}'):
+                       match=rf'image {mask.size[0]}x{mask.size[1]}, mask '
+                       rf'{mask.size[0] - 3}x{mask.size[1]}'):
         check(voc)
 
 
@@ -117,7 +118,7 @@ def test_train_tool_fails_fast_on_bad_data(voc):
         text=True, timeout=300)
     assert proc.returncode != 0
     assert 'DatasetCheckError' in proc.stderr
-    assert 'names 1 images missing' in proc.stderr
+    assert 'images missing from' in proc.stderr
     assert not osp.exists(osp.join(voc, 'work'))  # before the Runner
 
 
@@ -147,7 +148,81 @@ def test_prepare_tool_reports_and_never_modifies(voc):
     proc = run()
     assert proc.returncode == 1
     assert ('VOC2012 trainval  PROBLEM: ' in proc.stdout
-            and 'names 1 masks missing' in proc.stdout
+            and 'masks missing from' in proc.stdout
             and name.strip() in proc.stdout)
     assert 'VOC2007 test      ok' in proc.stdout
+    assert tree_digest(voc) == before
+
+
+def test_every_kind_of_breakage_reported_in_one_run(voc):
+    """Break one split in every known way at once: one check reports every
+    problem, naming each file, and modifies nothing."""
+    names = open(osp.join(voc, TEST_LIST)).read().split()
+    names += open(osp.join(
+        voc, 'VOC2007/ImageSets/Segmentation/trainval.txt')).read().split()
+    with open(osp.join(voc, TEST_LIST), 'w') as f:
+        f.write('\n'.join(names) + '\n')  # 12 names to break
+    img = lambda n: osp.join(voc, VOC07[0], n + '.jpg')  # noqa: E731
+    seg = lambda n: osp.join(voc, VOC07[1], n + '.png')  # noqa: E731
+    broken = dict(zip([
+        'missing image', 'missing mask', 'truncated mask', 'truncated image',
+        'garbage image', 'empty mask', 'directory mask', 'rgb mask',
+        'bad values', 'wrong size'
+    ], names))
+    os.remove(img(broken['missing image']))
+    os.remove(seg(broken['missing mask']))
+    for path in (seg(broken['truncated mask']),
+                 img(broken['truncated image'])):
+        data = open(path, 'rb').read()
+        open(path, 'wb').write(data[:len(data) // 2])
+    open(img(broken['garbage image']), 'wb').write(b'not a jpeg' * 50)
+    open(seg(broken['empty mask']), 'wb').close()
+    os.remove(seg(broken['directory mask']))
+    os.makedirs(seg(broken['directory mask']))
+    path = seg(broken['rgb mask'])
+    Image.open(path).convert('RGB').save(path)
+    path = seg(broken['bad values'])
+    mask = Image.open(path)
+    values = np.array(mask)
+    values[0, 0] = 99
+    out = Image.fromarray(values, mode='P')
+    out.putpalette(mask.getpalette())
+    out.save(path)
+    path = seg(broken['wrong size'])
+    Image.open(path).resize((20, 10), Image.NEAREST).save(path)
+    before = tree_digest(voc)
+    unreadable = None
+    if os.geteuid() != 0:  # root reads mode-000 files anyway
+        unreadable = names[10]
+        os.chmod(seg(unreadable), 0)
+
+    with pytest.raises(DatasetCheckError) as info:
+        check(voc)
+    message = str(info.value)
+    expected = {
+        'missing image': 'images missing from',
+        'missing mask': 'masks missing from',
+        'truncated mask': 'unreadable masks',
+        'truncated image': 'unreadable images',
+        'garbage image': 'unreadable images',
+        'empty mask': 'unreadable masks',
+        'directory mask': 'masks that are not files',
+        'rgb mask': 'masks not palette (P) or greyscale (L) PNGs',
+        'bad values': 'masks with values outside 0..20',
+        'wrong size': 'masks whose size differs from their image',
+    }
+    lines = message.splitlines()
+    for what, kind in expected.items():
+        line = next((line for line in lines if kind in line), None)
+        assert line is not None, (what, message)
+        assert broken[what] in line, (what, line)
+    if unreadable:
+        assert unreadable in next(
+            line for line in lines if 'unreadable masks' in line)
+    # counts: 2 unreadable images, 2 (or 3) unreadable masks
+    assert 'unreadable images (2):' in message
+    assert ('unreadable masks (3):' if unreadable else
+            'unreadable masks (2):') in message
+    if unreadable:
+        os.chmod(seg(unreadable), 0o644)
     assert tree_digest(voc) == before

@@ -26,7 +26,7 @@ def train(work_dir, data_root, max_iters, workers, resume=False):
     return run_tool('tools/train.py', DEMO_CONFIG, '--work-dir', work_dir,
                     '--data-root', data_root, *(['--resume'] if resume else
                                                 []), '--cfg-options',
-                    *options(max_iters, workers), cpu_only=True)
+                    *options(max_iters, workers))
 
 
 def distill_weights(work_dir):
