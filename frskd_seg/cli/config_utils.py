@@ -6,7 +6,8 @@ from typing import Optional
 
 from mmengine.config import Config, DictAction
 
-from frskd_seg.datasets.dataset_configs import leaf_datasets
+from frskd_seg.datasets.dataset_configs import DATALOADERS, leaf_datasets
+from frskd_seg.datasets.retarget import voc_problem
 
 
 def set_data_root(cfg: Config, data_root: str) -> int:
@@ -34,6 +35,17 @@ def load_config(config: str, cfg_options: Optional[dict] = None,
         if not osp.isdir(data_root):
             raise FileNotFoundError(
                 f'--data-root {data_root!r} is not a directory')
+        not_voc = [f'{loader}: {problem}' for loader in DATALOADERS
+                   if cfg.get(loader) is not None
+                   for ds in leaf_datasets(cfg, [loader])
+                   for problem in [voc_problem(ds)] if problem]
+        if not_voc:
+            raise ValueError(
+                f'--data-root {data_root!r} points every data set at one '
+                'VOCdevkit, but this config has data sets that are not '
+                'VOCdevkit splits: ' + '; '.join(not_voc) + '. Set their '
+                'data_root with --cfg-options, or retarget the config to '
+                'VOC2007+2012 with tools/retarget_voc0712.py')
         set_data_root(cfg, data_root)
     if cfg_options is not None:
         cfg.merge_from_dict(cfg_options)

@@ -1,0 +1,108 @@
+"""Turning any mmseg config into its PASCAL VOC 2007+2012 version.
+
+Adding ``configs/_base_/datasets/voc0712.py`` to another config's ``_base_``
+fails (``Duplicate key is not allowed among bases``: both define the
+dataloaders). :func:`voc0712_overrides` gives instead what a config written
+on top of the original must say -- the VOC07+12 dataloaders and evaluators
+with ``_delete_=True`` (replacing the original data sets whole), 21 classes
+in every head, the 512x512 crop in the data preprocessor -- and
+``tools/retarget_voc0712.py SRC OUT`` writes that config.
+"""
+import copy
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config
+
+from .dataset_configs import DATALOADERS, leaf_datasets
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+VOC0712 = osp.join(REPO, 'configs', '_base_', 'datasets', 'voc0712.py')
+NUM_CLASSES = 21
+CROP = (512, 512)
+
+
+def is_voc_layout(cfg: Config) -> bool:
+    """Whether every data set of the config's dataloaders is a VOCdevkit
+    split (``PascalVOCDataset`` under ``VOC2007/`` or ``VOC2012/``), so that
+    ``--data-root VOCdevkit`` means the same folder to all of them."""
+    leaves = list(leaf_datasets(cfg))
+    return bool(leaves) and all(voc_problem(ds) is None for ds in leaves)
+
+
+def voc_problem(dataset: dict) -> Optional[str]:
+    """Why a data-set config is not a VOCdevkit split, or None."""
+    kind = dataset.get('type')
+    img_path = dataset.get('data_prefix', {}).get('img_path', '')
+    if kind != 'PascalVOCDataset':
+        return f'{kind} (data_root {dataset.get("data_root")!r})'
+    if not str(img_path).startswith(('VOC2007/', 'VOC2012/')):
+        return (f'PascalVOCDataset with img_path {img_path!r} (data_root '
+                f'{dataset.get("data_root")!r}), not under VOC2007/ or '
+                'VOC2012/ of a VOCdevkit')
+    return None
+
+
+def _with_classes(head, num_classes: int):
+    if isinstance(head, (list, tuple)):  # cascades: the whole list
+        return [_with_classes(h, num_classes) for h in head]
+    head = copy.deepcopy(head)
+    head['num_classes'] = num_classes
+    return head
+
+
+def voc0712_overrides(cfg: Config,
+                      data_root: Optional[str] = None) -> dict:
+    """What a config on top of ``cfg`` sets to train and test on VOC07+12.
+
+    Args:
+        cfg: The original (any mmseg segmentation config).
+        data_root: The VOCdevkit folder (default: voc0712.py's).
+
+    Returns:
+        dict: Top-level keys to write: the dataloaders and evaluators of
+        ``configs/_base_/datasets/voc0712.py`` (``_delete_=True``), and
+        ``model`` with 21 classes in the decode and auxiliary heads and the
+        512x512 crop.
+    """
+    voc = Config.fromfile(VOC0712)
+    if data_root is not None:
+        for ds in leaf_datasets(voc):
+            ds['data_root'] = data_root
+    out = {}
+    for key in (*DATALOADERS, 'val_evaluator', 'test_evaluator'):
+        value = copy.deepcopy(voc[key]).to_dict()
+        value['_delete_'] = True
+        out[key] = value
+    model = dict(data_preprocessor=dict(size=CROP))
+    for head in ('decode_head', 'auxiliary_head'):
+        if cfg.model.get(head) is not None:
+            model[head] = _with_classes(cfg.model[head], NUM_CLASSES)
+            if isinstance(model[head], dict):
+                model[head] = dict(num_classes=NUM_CLASSES)
+    out['model'] = model
+    return out
+
+
+def write_voc0712_config(src: str, out: str,
+                         data_root: Optional[str] = None,
+                         base: Optional[str] = None) -> str:
+    """Write ``out``: ``src`` (as its ``_base_``: ``base`` if given, e.g.
+    ``'mmseg::...'``, else its path relative to ``out``) retargeted to
+    VOC07+12. Returns the text written."""
+    cfg = Config.fromfile(src)
+    overrides = voc0712_overrides(cfg, data_root)
+    if base is None:
+        base = osp.relpath(osp.abspath(src), osp.dirname(osp.abspath(out)))
+    body = Config(overrides).pretty_text
+    text = (
+        f'# {osp.basename(src)} retargeted to PASCAL VOC 2007+2012 '
+        '(tools/retarget_voc0712.py):\n'
+        '# train on VOC2007 + VOC2012 trainval, test on VOC2007 test '
+        '(configs/_base_/datasets/voc0712.py),\n'
+        f'# {NUM_CLASSES} classes, {CROP[0]}x{CROP[1]} crops. The schedule '
+        "and the optimizer are the original's.\n"
+        f'_base_ = {base!r}\n\n' + body)
+    with open(out, 'w') as f:
+        f.write(text)
+    return text
