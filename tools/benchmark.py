@@ -28,12 +28,19 @@ def main():
     parser.add_argument('config', help='an FRSKD config')
     parser.add_argument('--baseline', help='the baseline twin config')
     parser.add_argument('--shape', type=int, nargs=2, default=(512, 512),
-                        metavar=('H', 'W'))
-    parser.add_argument('--batch', type=int, default=2)
-    parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--warmup', type=int, default=2)
+                        metavar=('H', 'W'), help='input size (default 512 '
+                        '512)')
+    parser.add_argument('--batch', type=int, default=2,
+                        help='images per step (default 2)')
+    parser.add_argument('--repeats', type=int, default=5,
+                        help='timed repetitions; medians are reported '
+                        '(default 5)')
+    parser.add_argument('--warmup', type=int, default=2,
+                        help='untimed repetitions first (default 2)')
     parser.add_argument('--device', default='cuda' if
-                        torch.cuda.is_available() else 'cpu')
+                        torch.cuda.is_available() else 'cpu',
+                        help='cpu, cuda or cuda:N (default: cuda if there '
+                        'is one)')
     parser.add_argument('--no-breakdown', action='store_true',
                         help='skip the per-part timing of the FRSKD step')
     parser.add_argument('--profile', type=int, default=0, metavar='ROWS',

@@ -31,8 +31,10 @@ def main():
     parser.add_argument('config', help='an FRSKD config')
     parser.add_argument('--baseline', help='the baseline twin config '
                         '(default: CONFIG with EncoderDecoder)')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3,
-                                                                  4])
+    parser.add_argument('--seeds', type=int, nargs='+',
+                        default=[0, 1, 2, 3, 4],
+                        help='paired seeds: each trains FRSKD and its twin '
+                        '(default 0 1 2 3 4)')
     parser.add_argument('--holdout', choices=['voc12-val', 'none'],
                         default='voc12-val',
                         help='validation split: VOC2012 val taken out of '

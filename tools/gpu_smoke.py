@@ -122,7 +122,8 @@ def free_port() -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir',
-                        default=osp.join(REPO, 'work_dirs', 'gpu_smoke'))
+                        default=osp.join(REPO, 'work_dirs', 'gpu_smoke'),
+                        help='scratch folder (default work_dirs/gpu_smoke)')
     parser.add_argument('--cpu', action='store_true',
                         help='dry run with the GPUs hidden')
     parser.add_argument('--keep', action='store_true',

@@ -22,7 +22,8 @@ def main():
                         help='object classes used, 1..20 (default 20)')
     parser.add_argument('--image-size', type=int, nargs=2, default=(120, 160),
                         metavar=('H', 'W'), help='mean image size')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0,
+                        help='same seed, same files (default 0)')
     args = parser.parse_args()
     sizes = SplitSizes(**{f: getattr(args, f) for f in vars(defaults)})
     counts = make_synthetic_voc0712(args.root, sizes, args.num_object_classes,
