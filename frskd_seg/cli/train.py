@@ -65,6 +65,12 @@ def build_train_config(args: argparse.Namespace) -> Config:
             cfg.optim_wrapper.setdefault('dtype', 'auto')
     cfg.resume = args.resume
     add_teacher_metric(cfg, 'val_evaluator')
+    # Ctrl-C / SIGTERM: a checkpoint and a resume hint, not a traceback. Added
+    # here rather than in the configs: it is how this tool runs, and configs
+    # (and the gain study's cache keys, hashes of their text) stay as they are
+    hooks = list(cfg.get('custom_hooks', []))
+    if not any(h.get('type') == 'GracefulStopHook' for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type='GracefulStopHook')]
     return cfg
 
 

@@ -1,7 +1,9 @@
-from .hooks import NonFiniteLossHook, ResumeCheckHook, RNGStateHook
+from .hooks import (GracefulStopHook, NonFiniteLossHook, ResumeCheckHook,
+                    RNGStateHook)
 from .optimizers import DeviceAmpOptimWrapper
 
 __all__ = [
-    'DeviceAmpOptimWrapper', 'NonFiniteLossHook', 'ResumeCheckHook',
+    'DeviceAmpOptimWrapper', 'GracefulStopHook', 'NonFiniteLossHook',
+    'ResumeCheckHook',
     'RNGStateHook'
 ]

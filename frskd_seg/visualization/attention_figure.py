@@ -101,8 +101,12 @@ def attention_figure(maps: AttentionMaps, palette, title: str = '',
     for row, (name, levels) in enumerate([('a(F', maps.student),
                                           ('a(T', maps.teacher)], start=1):
         for i, att in enumerate(levels):
-            heat = Visualizer.draw_featmap(
-                torch.from_numpy(att)[None], maps.image, alpha=0.5)
+            # resized here (bilinear) rather than by draw_featmap, which
+            # warns about the size difference on every call
+            up = F.interpolate(torch.from_numpy(att)[None, None],
+                               size=maps.image.shape[:2], mode='bilinear',
+                               align_corners=False)[0]
+            heat = Visualizer.draw_featmap(up, maps.image, alpha=0.5)
             axes[row, i].imshow(heat)
             axes[row, i].set_title(
                 f'{name}_{i + 1})  {att.shape[0]}x{att.shape[1]}')

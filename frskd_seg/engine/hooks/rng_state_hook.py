@@ -125,11 +125,17 @@ class RNGStateHook(Hook):
                 return hook
         return None
 
-    def _gather_if_saving(self, runner, saves: bool) -> None:
-        # every rank must take part; only rank 0 then saves
-        if dist.get_world_size() > 1 and saves:
+    def gather_states(self, runner) -> None:
+        """Collect every rank's states for the next checkpoint (called by
+        every rank; a no-op in a single process)."""
+        if dist.get_world_size() > 1:
             self._gathered = dist.all_gather_object(
                 self._process_state(runner))
+
+    def _gather_if_saving(self, runner, saves: bool) -> None:
+        # every rank must take part; only rank 0 then saves
+        if saves:
+            self.gather_states(runner)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:

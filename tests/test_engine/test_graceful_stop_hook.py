@@ -1,0 +1,74 @@
+"""Ctrl-C and SIGTERM during tools/train.py: the current iteration ends, a
+checkpoint is written, the message says how to resume, and --resume then
+ends exactly like an uninterrupted run."""
+import os
+import os.path as osp
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from tests.conftest import DEMO_CONFIG, REPO, run_tool
+
+ITERS = 8
+
+
+def command(work_dir, data_root, resume=False):
+    return [
+        sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir',
+        work_dir, '--data-root', data_root, *(['--resume'] if resume else
+                                              []), '--cfg-options',
+        f'train_cfg.max_iters={ITERS}', 'train_cfg.val_interval=100',
+        'default_hooks.checkpoint.interval=100',
+        'default_hooks.logger.interval=1', 'randomness.seed=0',
+        'randomness.deterministic=True', 'model.distill_warmup_iters=2',
+        'model.distill_rampup_iters=4', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False'
+    ]
+
+
+@pytest.fixture(scope='module')
+def uninterrupted(synthetic_voc, tmp_path_factory):
+    work_dir = str(tmp_path_factory.mktemp('full'))
+    run_tool(*command(work_dir, synthetic_voc)[1:])
+    return torch.load(osp.join(work_dir, f'iter_{ITERS}.pth'),
+                      weights_only=False)
+
+
+@pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
+def test_signal_writes_a_checkpoint_and_resume_is_exact(
+        synthetic_voc, tmp_path, uninterrupted, signum):
+    work_dir = str(tmp_path)
+    proc = subprocess.Popen(
+        command(work_dir, synthetic_voc), cwd=REPO, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES='', PYTHONUNBUFFERED='1'))
+    log = []
+    for line in proc.stdout:
+        log.append(line)
+        if f'Iter(train) [2/{ITERS}]' in line:
+            proc.send_signal(signum)
+    proc.wait(timeout=300)
+    log = ''.join(log)
+    assert proc.returncode == 128 + signum, log[-3000:]
+    name = signal.Signals(signum).name
+    assert f'{name} received: training stops after this iteration' in log
+    found = re.search(rf'training stopped by {name} after iteration (\d+); '
+                      r'checkpoint: (\S+)\. Resume with the same command '
+                      r'plus --resume', log)
+    assert found, log[-3000:]
+    stopped, ckpt = int(found.group(1)), found.group(2)
+    assert 2 <= stopped < ITERS
+    assert ckpt == osp.join(work_dir, f'iter_{stopped}.pth')
+    assert open(osp.join(work_dir, 'last_checkpoint')).read() == ckpt
+    assert 'Traceback' not in log
+
+    log = run_tool(*command(work_dir, synthetic_voc, resume=True)[1:])
+    assert f'resumed epoch: 0, iter: {stopped}' in log
+    resumed = torch.load(osp.join(work_dir, f'iter_{ITERS}.pth'),
+                         weights_only=False)
+    for key, value in uninterrupted['state_dict'].items():
+        assert torch.equal(value, resumed['state_dict'][key]), key
