@@ -1,8 +1,11 @@
 """What FRSKD costs: an FRSKD model against its baseline twin, side by side in
 one process (parameters, FLOPs, training-step time and peak memory, inference
 time, and where an FRSKD training step spends its time)."""
+import contextlib
 import copy
+import os
 import statistics
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -61,6 +64,21 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize(device)
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence what the profiler's C++ side prints to the process's stderr
+    (e.g. ``USDT: ... profiler_start``), which would land in the table."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, 'w') as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def peak_memory(fn: Callable, device: str) -> int:
     """Peak bytes of tensor memory allocated while ``fn()`` runs, above what
     was allocated before: CUDA's allocator statistics of ``device`` on a
@@ -73,8 +91,8 @@ def peak_memory(fn: Callable, device: str) -> int:
         fn()
         torch.cuda.synchronize(device)
         return torch.cuda.max_memory_allocated(device) - before
-    with profile(activities=[ProfilerActivity.CPU],
-                 profile_memory=True) as prof:
+    with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU],
+                                  profile_memory=True) as prof:
         fn()
     events = sorted((e for e in prof.events() if e.cpu_parent is None),
                     key=lambda e: e.time_range.start)
@@ -129,6 +147,8 @@ class BenchmarkResult:
     self_teacher_share: Tuple[float, float]  # (params, FLOPs) / student
     step_breakdown_s: Dict[str, float] = field(default_factory=dict)
     settings: Dict[str, object] = field(default_factory=dict)
+    #: (max - min) / median of the repeats, e.g. 'training step, frskd'
+    spreads: Dict[str, float] = field(default_factory=dict)
 
     def ratios(self) -> Dict[str, float]:
         return {
@@ -163,10 +183,21 @@ class BenchmarkResult:
                      f'{100 * f:.1f} % FLOPs (training only)')
         if self.step_breakdown_s:
             total = sum(self.step_breakdown_s.values())
+            width = max(len(part) for part in self.step_breakdown_s)
             lines.append('FRSKD training step, where the time goes:')
             for part, seconds in self.step_breakdown_s.items():
-                lines.append(f'  {part:<26}{seconds:>9.3f} s '
-                             f'{100 * seconds / total:>5.1f} %')
+                lines.append(f'  {part:<{width}}{seconds:>9.3f} s '
+                             f'{100 * seconds / total:>6.1f} %')
+        noisy = {k: v for k, v in self.spreads.items()
+                 if v > SPREAD_WARNING}
+        if noisy:
+            lines.append(
+                f'WARNING: repeats spread more than '
+                f'{100 * SPREAD_WARNING:.0f} % ((max - min) / median): '
+                + ', '.join(f'{k} {100 * v:.0f} %'
+                            for k, v in noisy.items())
+                + '; the machine was busy: rerun on a quiet one, or with '
+                'more --repeats')
         return '\n'.join(lines)
 
 
@@ -251,9 +282,26 @@ def step_breakdown(model, batch, device: str, repeats: int = 3,
 
 def paired_median_times(fns: Dict[str, Callable], repeats: int, warmup: int,
                         device: str) -> Dict[str, float]:
-    """Median wall time of each function, the functions run in turn within
-    every repetition so that drifts of a shared, noisy machine hit all of
-    them alike."""
+    """Median wall time of each function (see :func:`paired_times`)."""
+    return {name: statistics.median(t)
+            for name, t in paired_times(fns, repeats, warmup,
+                                        device).items()}
+
+
+def spread(times: List[float]) -> float:
+    """(max - min) / median of repeated timings."""
+    return (max(times) - min(times)) / statistics.median(times)
+
+
+#: timings whose repeats spread more than this get a warning in the table
+SPREAD_WARNING = 0.2
+
+
+def paired_times(fns: Dict[str, Callable], repeats: int, warmup: int,
+                 device: str) -> Dict[str, List[float]]:
+    """Wall times of each function over ``repeats``, after ``warmup``
+    untimed rounds; the functions run in turn within every repetition so
+    that drifts of a shared, noisy machine hit all of them alike."""
     for _ in range(warmup):
         for fn in fns.values():
             fn()
@@ -265,7 +313,7 @@ def paired_median_times(fns: Dict[str, Callable], repeats: int, warmup: int,
             fn()
             _sync(device)
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return dict(times)
 
 
 def benchmark(frskd_cfg: Config,
@@ -342,7 +390,8 @@ def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
     report = frskd_complexity(models['frskd'], (1, 3, *shape))
 
     steps = {name: _TrainStep(m, batch, amp) for name, m in models.items()}
-    train_s = paired_median_times(steps, repeats, warmup, device)
+    train_times = paired_times(steps, repeats, warmup, device)
+    train_s = {k: statistics.median(v) for k, v in train_times.items()}
     train_peak = {name: peak_memory(step, device)
                   for name, step in steps.items()}
 
@@ -356,9 +405,14 @@ def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
 
     for model in models.values():
         model.eval()
-    infer_s = paired_median_times(
+    infer_times = paired_times(
         {name: inference(m) for name, m in models.items()}, repeats, warmup,
         device)
+    infer_s = {k: statistics.median(v) for k, v in infer_times.items()}
+    spreads = {f'{what}, {name}': spread(t)
+               for what, times in (('training step', train_times),
+                                   ('inference', infer_times))
+               for name, t in times.items() if len(t) > 1}
     costs = {
         name: ModelCost(*student_cost(model, (1, 3, *shape)), train_s[name],
                         train_peak[name], infer_s[name])
@@ -371,6 +425,7 @@ def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
         step_breakdown_s=step_breakdown(
             models['frskd'], batch, device, profile_rows=profile_rows,
             amp=amp) if breakdown else {},
+        spreads=spreads,
         settings=dict(device=device, input=f'{batch_size}x3x{shape[0]}x'
                       f'{shape[1]}', repeats=repeats, warmup=warmup,
                       threads=torch.get_num_threads(),

@@ -112,3 +112,31 @@ def test_training_precision_follows_the_config(monkeypatch):
     assert result.settings['training_precision'] == 'bfloat16'
     assert result.settings['cudnn_benchmark'] is True
     assert torch.backends.cudnn.benchmark is False
+
+
+def test_table_warns_about_noisy_repeats_and_aligns_rows():
+    from frskd_seg.analysis.benchmark import BenchmarkResult, ModelCost
+    cost = ModelCost(10**6, 10**9, 1.0, 2**20, 0.5)
+    result = BenchmarkResult(
+        baseline=cost, frskd=cost, self_teacher_share=(0.01, 0.01),
+        step_breakdown_s={'backbone': 0.5,
+                          'forward, rest (CE losses, resizes)': 0.1,
+                          'backward': 1.0},
+        spreads={'training step, frskd': 0.35, 'inference, frskd': 0.05})
+    table = result.table()
+    assert ('WARNING: repeats spread more than 20 % ((max - min) / median): '
+            'training step, frskd 35 %') in table
+    assert 'inference, frskd' not in table
+    rows = [line for line in table.splitlines() if line.endswith(' %')
+            and line.startswith('  ')]
+    assert len(rows) == 3 and len({row.index(' s ') for row in rows}) == 1
+
+
+def test_profiler_output_is_kept_off_the_terminal(capfd):
+    import os
+
+    from frskd_seg.analysis.benchmark import _quiet_stderr
+    with _quiet_stderr():
+        os.write(2, b'USDT: profiler_start\n')
+    os.write(2, b'after\n')
+    assert capfd.readouterr().err == 'after\n'
