@@ -4,13 +4,13 @@ import argparse
 from typing import Optional, Sequence
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
 from .config_utils import (add_common_arguments, add_teacher_metric,
                            init_distributed_on_cpu, load_config,
                            parse_tool_args)
+from .console import SummaryRunner, align_helper_variables
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -56,6 +56,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir, args.data_root)
     cfg.load_from = args.checkpoint
+    align_helper_variables(cfg, args.data_root)
     if args.teacher:
         if cfg.model.get('type') != 'FRSKDEncoderDecoder':
             raise ValueError('--teacher needs an FRSKD config (model.type '
@@ -98,5 +99,5 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if not args.skip_data_check:
         check_config_datasets(cfg, splits=('test_dataloader', ))
     init_distributed_on_cpu(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = SummaryRunner.from_cfg(cfg)
     return runner.test()

@@ -6,7 +6,6 @@ from typing import Optional, Sequence
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
-from mmengine.runner import Runner
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
@@ -14,6 +13,7 @@ from mmseg.registry import RUNNERS
 from .config_utils import (add_common_arguments, add_teacher_metric,
                            init_distributed_on_cpu, load_config,
                            parse_tool_args)
+from .console import SummaryRunner, align_helper_variables
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -64,6 +64,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
             cfg.optim_wrapper.loss_scale = 'dynamic'
             cfg.optim_wrapper.setdefault('dtype', 'auto')
     cfg.resume = args.resume
+    align_helper_variables(cfg, args.data_root)
     add_teacher_metric(cfg, 'val_evaluator')
     # Ctrl-C / SIGTERM: a checkpoint and a resume hint, not a traceback. Added
     # here rather than in the configs: it is how this tool runs, and configs
@@ -81,6 +82,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         check_config_datasets(
             cfg, splits=('train_dataloader', 'val_dataloader'))
     init_distributed_on_cpu(cfg)
-    runner = (Runner.from_cfg(cfg)
+    runner = (SummaryRunner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
     runner.train()
