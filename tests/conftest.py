@@ -1,8 +1,6 @@
 """Fixtures shared by the whole suite: the tiny demo model's config, a built
 FRSKD model and its data samples, and a small synthetic VOC data set."""
 import copy
-import glob
-import json
 import os
 import os.path as osp
 import subprocess
@@ -16,6 +14,7 @@ from mmengine.structures import PixelData
 
 import frskd_seg  # noqa: F401
 from frskd_seg.datasets import SplitSizes, make_synthetic_voc0712
+from frskd_seg.visualization import load_scalars
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
@@ -153,16 +152,9 @@ def run_tool(*args, cwd=REPO, cpu_only=True):
 
 def logged_scalars(work_dir, key):
     """``{iteration: value}`` of a training scalar (e.g. ``'loss'``) logged
-    in ``vis_data/scalars.json`` by the runs in ``work_dir`` (a resumed
-    run's entries after the earlier ones')."""
-    values = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                          'scalars.json'))):
-        for line in open(path):
-            record = json.loads(line)
-            if key in record and 'iter' in record and 'lr' in record:
-                values[record['iter']] = record[key]
-    return values
+    by the runs in ``work_dir`` (a resumed run's entries win)."""
+    train, _ = load_scalars(work_dir)
+    return {r['iter']: r[key] for r in train if key in r}
 
 
 @pytest.fixture(scope='session')

@@ -16,7 +16,6 @@ ones are skipped): a dry run of the script itself.
 """
 import argparse
 import glob
-import json
 import os
 import os.path as osp
 import re
@@ -77,14 +76,9 @@ class Smoke:
 
 
 def scalars(work_dir: str, key: str) -> dict:
-    values = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                          'scalars.json'))):
-        for line in open(path):
-            record = json.loads(line)
-            if key in record and 'lr' in record:
-                values[record['iter']] = record[key]
-    return values
+    """``{iteration: value}`` of a logged training scalar."""
+    from frskd_seg.visualization import load_scalars
+    return {r['iter']: r[key] for r in load_scalars(work_dir)[0] if key in r}
 
 
 def compare_resumed(full: str, parts: str, last: int) -> str:

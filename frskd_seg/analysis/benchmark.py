@@ -366,10 +366,9 @@ def resolve_amp(cfg: Config, amp: Optional[str], device: str) -> \
             return None
         amp = wrapper.get('dtype') or 'auto'
     if amp == 'auto':
-        from frskd_seg.engine.optimizers import native_bf16
-        capability = (torch.cuda.get_device_capability(device)
-                      if device.startswith('cuda') else None)
-        amp = 'bfloat16' if native_bf16(capability) else 'float16'
+        from frskd_seg.engine.optimizers import amp_dtype
+        amp = amp_dtype(torch.cuda.get_device_capability(device)
+                        if device.startswith('cuda') else None)
     if amp not in (None, 'bfloat16', 'float16'):
         raise ValueError("amp must be 'config', 'auto', 'bfloat16', "
                          f"'float16' or None, got {amp!r}")

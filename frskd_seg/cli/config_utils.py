@@ -6,8 +6,8 @@ from typing import Optional
 
 from mmengine.config import Config, DictAction
 
-from frskd_seg.datasets.dataset_configs import DATALOADERS, leaf_datasets
-from frskd_seg.datasets.retarget import voc_problem
+from frskd_seg.datasets.dataset_configs import leaf_datasets
+from frskd_seg.datasets.retarget import not_voc_datasets
 
 
 def set_data_root(cfg: Config, data_root: str) -> int:
@@ -35,10 +35,7 @@ def load_config(config: str, cfg_options: Optional[dict] = None,
         if not osp.isdir(data_root):
             raise FileNotFoundError(
                 f'--data-root {data_root!r} is not a directory')
-        not_voc = [f'{loader}: {problem}' for loader in DATALOADERS
-                   if cfg.get(loader) is not None
-                   for ds in leaf_datasets(cfg, [loader])
-                   for problem in [voc_problem(ds)] if problem]
+        not_voc = not_voc_datasets(cfg)
         if not_voc:
             raise ValueError(
                 f'--data-root {data_root!r} points every data set at one '

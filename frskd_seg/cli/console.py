@@ -7,7 +7,7 @@ from typing import Optional
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from frskd_seg.datasets.dataset_configs import leaf_datasets
+from frskd_seg.datasets.dataset_configs import DATALOADERS
 
 
 def align_helper_variables(cfg: Config,
@@ -23,9 +23,7 @@ def align_helper_variables(cfg: Config,
             cfg.data_root = data_root
         for key, value in cfg.items():
             if isinstance(value, dict) and 'type' in value and \
-                    'data_root' in value and key not in (
-                        'train_dataloader', 'val_dataloader',
-                        'test_dataloader'):
+                    'data_root' in value and key not in DATALOADERS:
                 value['data_root'] = data_root
     model_pre = cfg.get('model', {}).get('data_preprocessor')
     if 'data_preprocessor' in cfg and model_pre is not None:

@@ -10,7 +10,7 @@ in every head, the 512x512 crop in the data preprocessor -- and
 """
 import copy
 import os.path as osp
-from typing import Optional
+from typing import List, Optional
 
 from mmengine.config import Config
 
@@ -22,12 +22,19 @@ NUM_CLASSES = 21
 CROP = (512, 512)
 
 
+def not_voc_datasets(cfg: Config) -> List[str]:
+    """``'<dataloader>: <why>'`` for each data set of the config's
+    dataloaders that is not a VOCdevkit split (see :func:`voc_problem`)."""
+    return [f'{loader}: {problem}' for loader in DATALOADERS
+            for ds in leaf_datasets(cfg, [loader])
+            for problem in [voc_problem(ds)] if problem]
+
+
 def is_voc_layout(cfg: Config) -> bool:
     """Whether every data set of the config's dataloaders is a VOCdevkit
     split (``PascalVOCDataset`` under ``VOC2007/`` or ``VOC2012/``), so that
     ``--data-root VOCdevkit`` means the same folder to all of them."""
-    leaves = list(leaf_datasets(cfg))
-    return bool(leaves) and all(voc_problem(ds) is None for ds in leaves)
+    return bool(list(leaf_datasets(cfg))) and not not_voc_datasets(cfg)
 
 
 def voc_problem(dataset: dict) -> Optional[str]:
@@ -41,14 +48,6 @@ def voc_problem(dataset: dict) -> Optional[str]:
                 f'{dataset.get("data_root")!r}), not under VOC2007/ or '
                 'VOC2012/ of a VOCdevkit')
     return None
-
-
-def _with_classes(head, num_classes: int):
-    if isinstance(head, (list, tuple)):  # cascades: the whole list
-        return [_with_classes(h, num_classes) for h in head]
-    head = copy.deepcopy(head)
-    head['num_classes'] = num_classes
-    return head
 
 
 def voc0712_overrides(cfg: Config,
@@ -76,10 +75,15 @@ def voc0712_overrides(cfg: Config,
         out[key] = value
     model = dict(data_preprocessor=dict(size=CROP))
     for head in ('decode_head', 'auxiliary_head'):
-        if cfg.model.get(head) is not None:
-            model[head] = _with_classes(cfg.model[head], NUM_CLASSES)
-            if isinstance(model[head], dict):
-                model[head] = dict(num_classes=NUM_CLASSES)
+        heads = cfg.model.get(head)
+        if isinstance(heads, (list, tuple)):
+            # cascades: lists are not merged but replaced, so all of it
+            model[head] = [
+                dict(copy.deepcopy(h), num_classes=NUM_CLASSES)
+                for h in heads
+            ]
+        elif heads is not None:
+            model[head] = dict(num_classes=NUM_CLASSES)
     out['model'] = model
     return out
 

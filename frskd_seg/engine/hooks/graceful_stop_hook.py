@@ -7,8 +7,11 @@ import torch
 from mmengine import dist
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
+from mmengine.runner import IterBasedTrainLoop
 
 from mmseg.registry import HOOKS
+from .rng_state_hook import RNGStateHook
+from .utils import find_hook
 
 
 @HOOKS.register_module()
@@ -54,8 +57,8 @@ class GracefulStopHook(Hook):
         self._previous = {}
 
     def before_train(self, runner) -> None:
-        if not hasattr(runner.train_loop, 'max_iters') or \
-                runner.train_loop.__class__.__name__.startswith('Epoch'):
+        # the loop that stops mid-way on stop_training
+        if not isinstance(runner.train_loop, IterBasedTrainLoop):
             return
         try:
             for signum in self.SIGNALS:
@@ -78,13 +81,11 @@ class GracefulStopHook(Hook):
         if signum is None:
             return
         step = runner.iter + 1
-        checkpoint = next(
-            (h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
+        checkpoint = find_hook(runner, CheckpointHook)
         last = runner.message_hub.get_info('last_ckpt', '') or ''
         if checkpoint is not None and not last.endswith(
                 checkpoint.filename_tmpl.format(step)):
-            rng = next((h for h in runner.hooks
-                        if type(h).__name__ == 'RNGStateHook'), None)
+            rng = find_hook(runner, RNGStateHook)
             if rng is not None:
                 rng.gather_states(runner)  # every rank's, for the save
             checkpoint._save_checkpoint(runner)

@@ -10,6 +10,7 @@ from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
+from .utils import find_hook
 
 
 class _RestoreBeforeBatch:
@@ -118,13 +119,6 @@ class RNGStateHook(Hook):
             state['teacher'] = private.state_dict()
         return state
 
-    @staticmethod
-    def _checkpoint_hook(runner):
-        for hook in runner.hooks:
-            if isinstance(hook, CheckpointHook):
-                return hook
-        return None
-
     def gather_states(self, runner) -> None:
         """Collect every rank's states for the next checkpoint (called by
         every rank; a no-op in a single process)."""
@@ -132,29 +126,23 @@ class RNGStateHook(Hook):
             self._gathered = dist.all_gather_object(
                 self._process_state(runner))
 
-    def _gather_if_saving(self, runner, saves: bool) -> None:
-        # every rank must take part; only rank 0 then saves
-        if saves:
-            self.gather_states(runner)
-
+    # Every rank must take part in the gathering, and only rank 0 then
+    # saves: gather where CheckpointHook (same conditions) is about to save.
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
-        hook = self._checkpoint_hook(runner)
-        if hook is None or hook.by_epoch:
-            return
-        self._gather_if_saving(
-            runner, hook.every_n_train_iters(runner, hook.interval,
-                                             hook.save_begin)
-            or (hook.save_last and hook.is_last_train_iter(runner)))
+        hook = find_hook(runner, CheckpointHook)
+        if hook is not None and not hook.by_epoch and (
+                hook.every_n_train_iters(runner, hook.interval,
+                                         hook.save_begin)
+                or (hook.save_last and hook.is_last_train_iter(runner))):
+            self.gather_states(runner)
 
     def after_train_epoch(self, runner) -> None:
-        hook = self._checkpoint_hook(runner)
-        if hook is None or not hook.by_epoch:
-            return
-        self._gather_if_saving(
-            runner, hook.every_n_epochs(runner, hook.interval,
-                                        hook.save_begin)
-            or (hook.save_last and hook.is_last_train_epoch(runner)))
+        hook = find_hook(runner, CheckpointHook)
+        if hook is not None and hook.by_epoch and (
+                hook.every_n_epochs(runner, hook.interval, hook.save_begin)
+                or (hook.save_last and hook.is_last_train_epoch(runner))):
+            self.gather_states(runner)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         ranks, self._gathered = self._gathered, None

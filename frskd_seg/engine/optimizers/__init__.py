@@ -1,3 +1,3 @@
-from .device_amp_optim_wrapper import DeviceAmpOptimWrapper, native_bf16
+from .device_amp_optim_wrapper import DeviceAmpOptimWrapper, amp_dtype
 
-__all__ = ['DeviceAmpOptimWrapper', 'native_bf16']
+__all__ = ['DeviceAmpOptimWrapper', 'amp_dtype']

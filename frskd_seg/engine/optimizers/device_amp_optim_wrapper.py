@@ -8,11 +8,13 @@ from mmengine.optim import AmpOptimWrapper
 from mmseg.registry import OPTIM_WRAPPERS
 
 
-def native_bf16(capability: Optional[Tuple[int, int]]) -> bool:
-    """Whether a GPU of this compute capability computes bf16 natively
-    (Ampere, 8.0, and later). ``torch.cuda.is_bf16_supported()`` also counts
-    emulation (V100, T4 run it, slowly)."""
-    return capability is not None and tuple(capability) >= (8, 0)
+def amp_dtype(capability: Optional[Tuple[int, int]]) -> str:
+    """``'bfloat16'`` for a GPU of this compute capability that computes
+    bf16 natively (Ampere, 8.0, and later), else ``'float16'`` (also for no
+    GPU, ``None``). ``torch.cuda.is_bf16_supported()`` also counts emulation
+    (V100, T4 run it, slowly)."""
+    native = capability is not None and tuple(capability) >= (8, 0)
+    return 'bfloat16' if native else 'float16'
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -32,7 +34,7 @@ class DeviceAmpOptimWrapper(AmpOptimWrapper):
             capability = (torch.cuda.get_device_capability(
                 torch.cuda.current_device())
                           if torch.cuda.is_available() else None)
-            dtype = 'bfloat16' if native_bf16(capability) else 'float16'
+            dtype = amp_dtype(capability)
             print_log(f'AMP in {dtype} (GPU compute capability '
                       f'{capability})', logger='current')
         super().__init__(dtype=dtype, **kwargs)
