@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: the tiny demo model's config, a built
 FRSKD model and its data samples, and a small synthetic VOC data set."""
 import copy
+import functools
 import os
 import os.path as osp
 import subprocess
@@ -27,12 +28,30 @@ DEMO_BASELINE_CONFIG = osp.join(REPO, 'configs', 'demo',
 
 register_all_modules(init_default_scope=True)
 
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # `make test` runs two pytest workers on two cores: one thread each (and
+    # in the tools they start), since oversubscribed threads slow both down
+    # many times over
+    os.environ['OMP_NUM_THREADS'] = '1'
+    torch.set_num_threads(1)
+
 #: device parameter of tests that must also pass on a GPU host
 DEVICES = [
     pytest.param('cpu'),
     pytest.param('cuda', marks=pytest.mark.skipif(
         not torch.cuda.is_available(), reason='needs CUDA'))
 ]
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_config(path):
+    return Config.fromfile(path)
+
+
+def load_config(path):
+    """``Config.fromfile(path)``, parsed once per session (parsing a config
+    with ``_base_`` files takes most of a second) and copied per call."""
+    return copy.deepcopy(_parsed_config(path))
 
 
 def build_model(model_cfg):
@@ -48,7 +67,7 @@ def tiny_frskd_cfg():
     self-teacher (widths 4, 8, 16, 32), a 16-channel copy of the ASPP head
     as its head, its CE reaching the student, constant distillation weights,
     student-only prediction."""
-    cfg = Config.fromfile(DEMO_CONFIG).model
+    cfg = load_config(DEMO_CONFIG).model
     cfg.self_teacher_input = 'backbone'
     cfg.teacher_grad_scale = 1.0
     cfg.self_teacher.in_channels = [16, 32, 64, 128]
@@ -67,7 +86,7 @@ def tiny_decoder_cfg():
     it reads F1..F3 and the ASPP head's 32-channel map, its head is a 1x1
     classifier on the refined ASPP map, its CE reaches the student), widths
     4, 8, 16, 8 and constant distillation weights."""
-    cfg = Config.fromfile(DEMO_CONFIG).model
+    cfg = load_config(DEMO_CONFIG).model
     assert cfg.self_teacher_input == 'decoder'
     cfg.teacher_head = None
     cfg.teacher_grad_scale = 1.0
@@ -79,7 +98,7 @@ def tiny_decoder_cfg():
 
 @pytest.fixture
 def tiny_baseline_cfg():
-    return Config.fromfile(DEMO_BASELINE_CONFIG).model
+    return load_config(DEMO_BASELINE_CONFIG).model
 
 
 def make_batch(batch_size=2, size=64, num_classes=21, seed=0):

@@ -1,11 +1,10 @@
 """The benchmark's bookkeeping (no timing is asserted: machines are noisy)."""
 import pytest
 import torch
-from mmengine.config import Config
 
 from frskd_seg.analysis import benchmark
 from frskd_seg.analysis.benchmark import paired_median_times, peak_memory
-from tests.conftest import DEMO_BASELINE_CONFIG, DEMO_CONFIG
+from tests.conftest import DEMO_BASELINE_CONFIG, DEMO_CONFIG, load_config
 
 
 def test_peak_memory_tracks_activations():
@@ -31,7 +30,7 @@ def test_paired_median_times_runs_each_in_turn():
 
 
 def test_benchmark_against_the_twin():
-    result = benchmark(Config.fromfile(DEMO_CONFIG),
+    result = benchmark(load_config(DEMO_CONFIG),
                        shape=(64, 64), batch_size=2, repeats=1, warmup=0)
     ratios = result.ratios()
     # the deployed student is the same network
@@ -48,13 +47,13 @@ def test_benchmark_against_the_twin():
 
 
 def test_explicit_baseline_and_wrong_order():
-    result = benchmark(Config.fromfile(DEMO_CONFIG),
-                       Config.fromfile(DEMO_BASELINE_CONFIG), shape=(32, 32),
+    result = benchmark(load_config(DEMO_CONFIG),
+                       load_config(DEMO_BASELINE_CONFIG), shape=(32, 32),
                        batch_size=2, repeats=1, warmup=0, breakdown=False)
     assert result.step_breakdown_s == {}
     with pytest.raises(ValueError, match="expected a config with model.type "
                        "'FRSKDEncoderDecoder', got 'EncoderDecoder'"):
-        benchmark(Config.fromfile(DEMO_BASELINE_CONFIG), shape=(32, 32))
+        benchmark(load_config(DEMO_BASELINE_CONFIG), shape=(32, 32))
 
 
 def test_peak_memory_reads_the_benchmarked_gpu(monkeypatch):
@@ -80,7 +79,7 @@ def test_training_precision_follows_the_config(monkeypatch):
     DeviceAmpOptimWrapper picks for the device), cuDNN's autotuner as
     configured and restored afterwards."""
     from frskd_seg.analysis.benchmark import resolve_amp
-    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg = load_config(DEMO_CONFIG)
     assert resolve_amp(cfg, 'config', 'cpu') is None
     cfg.optim_wrapper.type = 'DeviceAmpOptimWrapper'
     cfg.optim_wrapper.dtype = 'auto'
@@ -104,7 +103,7 @@ def test_training_precision_follows_the_config(monkeypatch):
         return loss(self, *args)
 
     monkeypatch.setattr(FRSKDEncoderDecoder, 'loss', spy)
-    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg = load_config(DEMO_CONFIG)
     cfg.env_cfg.cudnn_benchmark = True
     result = benchmark(cfg, shape=(32, 32), batch_size=2, repeats=1,
                        warmup=0, breakdown=False, amp='bfloat16')

@@ -11,7 +11,7 @@ from frskd_seg.analysis.gain_study import (StudyResult, config_key,
                                            holdout_voc12_val, run_study,
                                            study_configs, t_interval)
 from frskd_seg.cli.config_utils import set_data_root
-from tests.conftest import DEMO_CONFIG
+from tests.conftest import DEMO_CONFIG, load_config
 
 
 def test_t_interval_by_hand():
@@ -23,7 +23,7 @@ def test_t_interval_by_hand():
 
 
 def test_holdout_moves_voc12_val_out_of_training():
-    cfg = holdout_voc12_val(Config.fromfile(DEMO_CONFIG))
+    cfg = holdout_voc12_val(load_config(DEMO_CONFIG))
     train = [d.ann_file for d in cfg.train_dataloader.dataset.datasets]
     assert train == ['VOC2007/ImageSets/Segmentation/trainval.txt',
                      'VOC2012/ImageSets/Segmentation/train.txt']
@@ -36,7 +36,7 @@ def test_holdout_moves_voc12_val_out_of_training():
 
 
 def test_holdout_needs_the_voc0712_layout():
-    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg = load_config(DEMO_CONFIG)
     cfg.train_dataloader.dataset.datasets.pop()
     with pytest.raises(ValueError, match="holdout 'voc12-val' needs exactly "
                        'one training data set .* this config has 0'):
@@ -44,7 +44,7 @@ def test_holdout_needs_the_voc0712_layout():
 
 
 def test_study_arms_differ_only_by_frskd():
-    frskd = Config.fromfile(DEMO_CONFIG)
+    frskd = load_config(DEMO_CONFIG)
     arms = study_configs(frskd)
     twin, ours = arms['twin'], arms['frskd']
     assert twin.model.type == 'EncoderDecoder'
@@ -60,7 +60,7 @@ def test_study_arms_differ_only_by_frskd():
     assert ours.default_hooks.checkpoint.interval == 1333
     assert ours.model.evaluate_teacher
     # FRSKD variants share their twin's runs
-    variant = Config.fromfile(DEMO_CONFIG)
+    variant = load_config(DEMO_CONFIG)
     variant.model.teacher_grad_scale = 1.0
     other = study_configs(variant)
     assert config_key(other['twin'], 'twin') == config_key(twin, 'twin')
@@ -104,7 +104,7 @@ def test_study_result_statistics():
 
 
 def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
-    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg = load_config(DEMO_CONFIG)
     set_data_root(cfg, synthetic_voc)
     cfg.train_cfg.max_iters = 2
     cfg.model.distill_warmup_iters = 1
@@ -135,7 +135,7 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
     """tools/train.py per run (torchrun --launcher pytorch on several GPUs),
     --resume when a checkpoint exists, progress lines echoed."""
     from frskd_seg.analysis import gain_study
-    cfg = study_configs(Config.fromfile(DEMO_CONFIG), holdout=None)['frskd']
+    cfg = study_configs(load_config(DEMO_CONFIG), holdout=None)['frskd']
     run = gain_study.Run('frskd', 3, cfg, str(tmp_path / 'run'))
     commands = []
 

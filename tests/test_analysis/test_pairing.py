@@ -5,12 +5,11 @@ import copy
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from frskd_seg.apis.export_student import baseline_twin_config
-from tests.conftest import DEMO_CONFIG, build_model
+from tests.conftest import DEMO_CONFIG, build_model, load_config
 
 ITERS = 3
 
@@ -44,7 +43,7 @@ def _train(cfg, work_dir):
 
 @pytest.fixture(scope='module')
 def paired_runs(synthetic_voc, tmp_path_factory):
-    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg = load_config(DEMO_CONFIG)
     from frskd_seg.cli.config_utils import set_data_root
     set_data_root(cfg, synthetic_voc)
     cfg.train_dataloader.batch_size = 2

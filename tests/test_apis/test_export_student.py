@@ -7,16 +7,16 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 
 from frskd_seg.apis import (export_student, plain_student_config,
                             student_checkpoint)
-from tests.conftest import DEMO_BASELINE_CONFIG, DEMO_CONFIG, run_tool
+from tests.conftest import (DEMO_BASELINE_CONFIG, DEMO_CONFIG, load_config,
+                            run_tool)
 
 
 def test_plain_config_is_the_baseline_twin():
-    plain = plain_student_config(Config.fromfile(DEMO_CONFIG))
-    twin = Config.fromfile(DEMO_BASELINE_CONFIG)
+    plain = plain_student_config(load_config(DEMO_CONFIG))
+    twin = load_config(DEMO_BASELINE_CONFIG)
     assert 'custom_imports' not in plain
     twin.model.pop('pretrained')
     assert plain.model == twin.model
@@ -24,7 +24,7 @@ def test_plain_config_is_the_baseline_twin():
 
 def test_refuses_what_is_not_frskd(tmp_path):
     with pytest.raises(ValueError, match="got 'EncoderDecoder'"):
-        plain_student_config(Config.fromfile(DEMO_BASELINE_CONFIG))
+        plain_student_config(load_config(DEMO_BASELINE_CONFIG))
     with pytest.raises(ValueError, match='not an FRSKD checkpoint'):
         student_checkpoint(dict(state_dict=dict(w=torch.zeros(1))))
 

@@ -8,13 +8,12 @@ import sys
 
 import numpy as np
 import pytest
-from mmengine.config import Config
 from PIL import Image
 
 from frskd_seg.cli.config_utils import set_data_root
 from frskd_seg.datasets.checks import (DatasetCheckError,
                                        check_config_datasets, check_split)
-from tests.conftest import DEMO_CONFIG, REPO
+from tests.conftest import DEMO_CONFIG, REPO, load_config
 
 VOC07 = ('VOC2007/JPEGImages', 'VOC2007/SegmentationClass')
 TEST_LIST = 'VOC2007/ImageSets/Segmentation/test.txt'
@@ -41,7 +40,7 @@ def test_good_split_passes(voc):
 
 
 def test_whole_config_is_checked(voc):
-    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg = load_config(DEMO_CONFIG)
     set_data_root(cfg, voc)
     assert check_config_datasets(cfg) == 8 + 8 + 4
 

@@ -2,7 +2,6 @@ import math
 
 import pytest
 import torch
-from mmengine.structures import PixelData
 
 from frskd_seg.evaluation import FRSKDIoUMetric
 
