@@ -17,6 +17,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.structures import PixelData
 from torch.profiler import ProfilerActivity, profile, record_function
 
+from frskd_seg.models.segmentors import STUDENT_TYPES, FRSKDMixin
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from .complexity import frskd_complexity, student_cost
@@ -32,7 +33,7 @@ def build_benchmark_model(cfg: Config, device: str) -> torch.nn.Module:
     costliest case)."""
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pretrained = None
-    if model_cfg.get('type') == 'FRSKDEncoderDecoder':
+    if model_cfg.get('type') in STUDENT_TYPES:
         model_cfg.distill_warmup_iters = 0
         model_cfg.distill_rampup_iters = 0
     model = MODELS.build(Config(dict(model=model_cfg)).model)
@@ -381,10 +382,10 @@ def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
         'baseline': build_benchmark_model(baseline_cfg, device),
         'frskd': build_benchmark_model(frskd_cfg, device),
     }
-    if type(models['frskd']).__name__ != 'FRSKDEncoderDecoder':
+    if not isinstance(models['frskd'], FRSKDMixin):
         raise ValueError('the first config must be an FRSKD config, got '
                          f"model.type {frskd_cfg.model.get('type')!r}")
-    num_classes = models['frskd'].decode_head.num_classes
+    num_classes = models['frskd'].num_classes
     batch = synthetic_batch(batch_size, shape, num_classes, device)
     report = frskd_complexity(models['frskd'], (1, 3, *shape))
 

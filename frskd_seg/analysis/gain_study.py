@@ -40,6 +40,7 @@ from mmengine.config import Config
 from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.evaluation.metrics.frskd_iou_metric import TEACHER_PRED_KEY
+from frskd_seg.models.segmentors import STUDENT_TYPES
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HOLDOUTS = (None, 'voc12-val')
@@ -83,9 +84,9 @@ def study_configs(frskd_cfg: Config,
     if holdout not in HOLDOUTS:
         raise ValueError(f'holdout must be one of {HOLDOUTS}, got '
                          f'{holdout!r}')
-    if frskd_cfg.model.get('type') != 'FRSKDEncoderDecoder':
+    if frskd_cfg.model.get('type') not in STUDENT_TYPES:
         raise ValueError('the study config must be an FRSKD config (model.'
-                         "type 'FRSKDEncoderDecoder'), got "
+                         f'type one of {sorted(STUDENT_TYPES)}), got '
                          f"{frskd_cfg.model.get('type')!r}")
     arms = dict(
         frskd=copy.deepcopy(frskd_cfg),

@@ -16,9 +16,10 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
+from frskd_seg.models.segmentors import STUDENT_TYPES
 from frskd_seg.utils.checkpoint import load_local_checkpoint
 
-#: model keys of FRSKDEncoderDecoder that a plain EncoderDecoder does not take
+#: model keys of the FRSKD segmentors that their students' do not take
 FRSKD_MODEL_KEYS = ('self_teacher', 'teacher_head', 'self_teacher_input',
                     'teacher_grad_scale', 'evaluate_teacher', 'loss_kd',
                     'loss_feat', 'distill_warmup_iters',
@@ -29,18 +30,19 @@ FRSKD_STATE_PREFIXES = ('self_teacher.', 'teacher_head.', 'loss_kd.',
 
 
 def baseline_twin_config(cfg: Config) -> Config:
-    """``cfg`` with the FRSKD segmentor turned into mmseg's EncoderDecoder and
-    nothing else changed (initialisation, data, schedule, hooks): the baseline
-    twin an FRSKD run is compared with."""
-    if cfg.model.get('type') != 'FRSKDEncoderDecoder':
-        raise ValueError('expected a config with model.type '
-                         f"'FRSKDEncoderDecoder', got {cfg.model.get('type')!r}")
+    """``cfg`` with the FRSKD segmentor turned into its student's mmseg
+    segmentor (EncoderDecoder, CascadeEncoderDecoder) and nothing else
+    changed (initialisation, data, schedule, hooks): the baseline twin an
+    FRSKD run is compared with."""
+    frskd_type = cfg.model.get('type')
+    if frskd_type not in STUDENT_TYPES:
+        raise ValueError(f'expected a config with model.type one of '
+                         f'{sorted(STUDENT_TYPES)}, got {frskd_type!r}')
     cfg = copy.deepcopy(cfg)
-    cfg.model.type = 'EncoderDecoder'
+    cfg.model.type = STUDENT_TYPES[frskd_type]
     for key in FRSKD_MODEL_KEYS:
         cfg.model.pop(key, None)
-    if cfg.get('tta_model', {}).get('module', {}).get('type') == \
-            'FRSKDEncoderDecoder':
+    if cfg.get('tta_model', {}).get('module', {}).get('type') == frskd_type:
         cfg.tta_model.module = cfg.model
     return cfg
 

@@ -134,7 +134,8 @@ def add_teacher_metric(cfg: Config, evaluator: str) -> bool:
     from frskd_seg.evaluation.metrics.frskd_iou_metric import \
         TEACHER_PRED_KEY
     model = cfg.get('model', {})
-    if model.get('type') != 'FRSKDEncoderDecoder' or not model.get(
+    from frskd_seg.models.segmentors import STUDENT_TYPES
+    if model.get('type') not in STUDENT_TYPES or not model.get(
             'evaluate_teacher', False) or cfg.get(evaluator) is None:
         return False
     metrics = cfg[evaluator]

@@ -58,9 +58,10 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     align_helper_variables(cfg, args.data_root)
     if args.teacher:
-        if cfg.model.get('type') != 'FRSKDEncoderDecoder':
+        from frskd_seg.models.segmentors import STUDENT_TYPES
+        if cfg.model.get('type') not in STUDENT_TYPES:
             raise ValueError('--teacher needs an FRSKD config (model.type '
-                             "'FRSKDEncoderDecoder'), got "
+                             f'one of {sorted(STUDENT_TYPES)}), got '
                              f"{cfg.model.get('type')!r}")
         cfg.model.evaluate_teacher = True
     if args.show or args.show_dir:

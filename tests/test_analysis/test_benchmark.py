@@ -52,7 +52,8 @@ def test_explicit_baseline_and_wrong_order():
                        batch_size=2, repeats=1, warmup=0, breakdown=False)
     assert result.step_breakdown_s == {}
     with pytest.raises(ValueError, match="expected a config with model.type "
-                       "'FRSKDEncoderDecoder', got 'EncoderDecoder'"):
+                       r"one of \['FRSKDCascadeEncoderDecoder', "
+                       "'FRSKDEncoderDecoder'\], got 'EncoderDecoder'"):
         benchmark(load_config(DEMO_BASELINE_CONFIG), shape=(32, 32))
 
 

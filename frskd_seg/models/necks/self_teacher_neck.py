@@ -59,6 +59,9 @@ class SelfTeacherNeck(BaseModule):
         T_n  = Conv(ŵ1·L'_n + ŵ2·R↓(T_{n-1}))
         outputs: ReLU(T_1), ..., ReLU(T_n)
 
+    With one level (a backbone that gives one map at inference, as PIDNet's
+    and DDRNet's), ``T_1 = Conv(L_1)``.
+
     ``Lat`` is a 1x1 conv-BN-ReLU, ``Conv`` a :class:`DepthwiseSeparableBlock`,
     the sums are :class:`WeightedFusion` nodes (ReLU on every input), and
     ``R↑``/``R↓`` resize to the *target level's exact size* (spec §2.2), so
@@ -73,7 +76,7 @@ class SelfTeacherNeck(BaseModule):
     features but not on transformer features).
 
     Args:
-        in_channels (Sequence[int]): Channels ``c_i`` of the n >= 2 input
+        in_channels (Sequence[int]): Channels ``c_i`` of the n >= 1 input
             levels, finest first.
         out_channels (int | Sequence[int], optional): Widths ``d_i`` of the
             refined levels; one int for all levels, or one per level. When
@@ -110,10 +113,9 @@ class SelfTeacherNeck(BaseModule):
                  init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         self.in_channels = self._check_channels('in_channels', in_channels)
-        if len(self.in_channels) < 2:
-            raise ValueError(
-                'SelfTeacherNeck needs at least 2 feature levels, got '
-                f'in_channels={list(in_channels)!r}')
+        if not self.in_channels:
+            raise ValueError('SelfTeacherNeck needs at least 1 feature level,'
+                             f' got in_channels={list(in_channels)!r}')
         n = len(self.in_channels)
         self.out_channels = self._resolve_out_channels(out_channels,
                                                        width_ratio, n)
@@ -149,7 +151,8 @@ class SelfTeacherNeck(BaseModule):
         self.up_resamples = nn.ModuleList(
             resample(i + 1, i) for i in range(n - 1))
         self.up_fusions = nn.ModuleList(fusion(2) for _ in range(n - 1))
-        self.up_nodes = nn.ModuleList(node(i) for i in range(n - 1))
+        # one level: T_1 = Conv(L_1), this node alone
+        self.up_nodes = nn.ModuleList(node(i) for i in range(max(n - 1, 1)))
         # bottom-up, index j = level j + 2 for j in 0..n-2 (T_2..T_n)
         self.down_resamples = nn.ModuleList(
             resample(i - 1, i) for i in range(1, n))
@@ -222,6 +225,9 @@ class SelfTeacherNeck(BaseModule):
         td: List[Optional[Tensor]] = [None] * n
         td[n - 1] = lats[n - 1]
         preacts: List[Tensor] = []
+        if n == 1:
+            preacts.append(self.up_nodes[0](lats[0]))
+            td[0] = F.relu(preacts[0])
         for i in range(n - 2, -1, -1):
             up = self.up_resamples[i](td[i + 1], sizes[i])
             node = self.up_nodes[i](self.up_fusions[i]([lats[i], up]))

@@ -117,6 +117,20 @@ def test_gradients_reach_every_parameter():
     assert all(x.grad is not None for x in xs)
 
 
+def test_one_level_is_a_lateral_and_a_node():
+    """T_1 = Conv(L_1): the node applied to the lateral, nothing else."""
+    neck = SelfTeacherNeck([8], out_channels=4).eval()
+    x = feats([8], [(9, 9)])
+    (out, ), (preact, ) = neck.forward_with_preact(x)
+    assert out.shape == (2, 4, 9, 9)
+    assert torch.equal(preact, neck.up_nodes[0](neck.laterals[0](x[0])))
+    assert torch.equal(out, F.relu(preact))
+    assert neck.output_norms() == [neck.up_nodes[0][-1]]
+    assert sum(p.numel() for p in neck.parameters()) == sum(
+        p.numel() for m in (neck.laterals, neck.up_nodes)
+        for p in m.parameters())
+
+
 def test_norm_cfg_is_used():
     neck = SelfTeacherNeck(CHANNELS, norm_cfg=dict(type='GN', num_groups=2))
     assert not any(
@@ -125,7 +139,7 @@ def test_norm_cfg_is_used():
 
 
 @pytest.mark.parametrize('kwargs, error, match', [
-    (dict(in_channels=[8]), ValueError, r'at least 2 .*in_channels=\[8\]'),
+    (dict(in_channels=[]), ValueError, r'at least 1 .*in_channels=\[\]'),
     (dict(in_channels=8), TypeError, 'in_channels must be a sequence'),
     (dict(in_channels=[8, 0]), ValueError, r'positive ints, got \[8, 0\]'),
     (dict(in_channels=[8, 16], out_channels=[4, 4, 4]), ValueError,

@@ -1,0 +1,148 @@
+"""The two-line recipe on mmseg's multi-output heads and cascades, and the
+students it refuses at build (issue: the recipe on every mmseg model)."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from frskd_seg.analysis.recipe_check import (WORKS, build_cpu_model,
+                                             check_config, list_configs,
+                                             make_batch, mmseg_config_dir,
+                                             recipe_model_cfg,
+                                             without_pretrained)
+from frskd_seg.apis import plain_student_config
+from frskd_seg.models.segmentors import (FRSKDCascadeEncoderDecoder,
+                                         UnsupportedStudentError)
+from mmseg.models.utils import resize
+
+#: one mmseg config per family: (config, distilled head, teacher reads)
+FAMILIES = {
+    # training returns (pam_cam, pam, cam): KD on pam_cam
+    'danet': 'danet/danet_r50-d8_4xb4-20k_voc12aug-512x512.py',
+    # training returns (seg, se): KD on seg
+    'encnet': 'encnet/encnet_r50-d8_4xb4-20k_voc12aug-512x512.py',
+    # training returns (P, I, D) from a backbone giving (P, I, D) in
+    # training and I alone at inference: KD on I, the self-teacher reads D
+    'pidnet': 'pidnet/pidnet-s_2xb6-120k_1024x1024-cityscapes.py',
+    # training returns (context, spatial): KD on context
+    'ddrnet': 'ddrnet/ddrnet_23-slim_in1k-pre_2xb6-120k_cityscapes-'
+    '1024x1024.py',
+    # cascades: OCR's logits; PointRend's FPN logits (its PointHead trains
+    # on sampled points)
+    'ocrnet': 'ocrnet/ocrnet_hr18s_4xb2-40k_cityscapes-512x1024.py',
+    'pointrend': 'point_rend/pointrend_r50_4xb2-80k_cityscapes-512x1024.py',
+}
+
+
+def config(rel):
+    return osp.join(mmseg_config_dir(), rel)
+
+
+def built(rel, **changes):
+    """The FRSKD model of the two-line recipe on ``rel`` (CPU, BN)."""
+    model_cfg = without_pretrained(recipe_model_cfg(config(rel)).model
+                                   .to_dict())
+    model_cfg.update(changes)
+    return build_cpu_model(model_cfg)
+
+
+@pytest.mark.parametrize('family', FAMILIES)
+def test_two_lines_train_and_predict_like_the_plain_model(family):
+    """One training step, and a prediction identical to the plain mmseg
+    model holding the student's weights (what tools/check_recipe.py
+    checks for every config)."""
+    result = check_config(config(FAMILIES[family]))
+    assert result.status == WORKS, result.message
+    assert result.size == 64
+
+
+@pytest.mark.parametrize('family', ['danet', 'encnet', 'pidnet', 'ddrnet',
+                                    'ocrnet'])
+def test_distilled_logits_are_what_the_model_predicts_with(family):
+    model = built(FAMILIES[family]).eval()
+    inputs, samples = make_batch(model.num_classes, 64, batch_size=1)
+    with torch.no_grad():
+        logits, reads = model.student_forward(model.extract_feat(inputs))
+        predicted = model.encode_decode(inputs, [s.metainfo for s in samples])
+    assert torch.equal(
+        resize(logits, size=(64, 64), mode='bilinear',
+               align_corners=model.align_corners), predicted)
+    assert reads[-1].shape[1] == model.distilled_head.channels
+
+
+def test_losses_of_a_multi_output_head():
+    model = built(FAMILIES['danet'])
+    losses = model.loss(*make_batch(model.num_classes, 64))
+    # DANet's own three CE terms, the self-teacher's and both distillations
+    assert {'decode.pam_cam.loss_ce', 'decode.pam.loss_ce',
+            'decode.cam.loss_ce', 'aux.loss_ce', 'teacher.loss_ce',
+            'distill.loss_kd', 'distill.loss_at'} <= set(losses)
+
+
+def test_one_map_backbone_reads_the_head_map_alone():
+    model = built(FAMILIES['pidnet'])
+    assert model.self_teacher.in_channels == [model.decode_head.channels]
+    with pytest.raises(UnsupportedStudentError,
+                       match="PIDNet gives one feature map at inference .* "
+                       "use 'decoder'"):
+        built(FAMILIES['pidnet'], self_teacher_input='backbone')
+
+
+@pytest.mark.parametrize('family, stage, keys', [
+    ('ocrnet', 1, {'decode_0.loss_ce', 'decode_1.loss_ce'}),
+    ('pointrend', 0, {'decode_0.loss_ce', 'decode_1.pointloss_ce'}),
+])
+def test_cascades(family, stage, keys):
+    model = built(FAMILIES[family])
+    assert isinstance(model, FRSKDCascadeEncoderDecoder)
+    assert model.distilled_stage == stage
+    assert model.distilled_head is model.decode_head[stage]
+    assert type(model.teacher_head).__name__ == 'FCNHead'
+    losses = model.loss(*make_batch(model.num_classes, 64))
+    assert keys | {'teacher.loss_ce', 'distill.loss_kd'} <= set(losses)
+
+
+@pytest.mark.parametrize('family', ['danet', 'ocrnet'])
+def test_export_gives_the_plain_segmentor(family):
+    cfg = recipe_model_cfg(config(FAMILIES[family]))
+    plain = plain_student_config(cfg)
+    assert plain.model.type == Config.fromfile(
+        config(FAMILIES[family])).model.type
+    model = built(FAMILIES[family])
+    student = build_cpu_model(without_pretrained(plain.model.to_dict()))
+    student.load_state_dict(model.student_state_dict())  # strict
+
+
+@pytest.mark.parametrize('rel, match', [
+    ('knet/knet-s3_r50-d8_fcn_8xb2-adamw-80k_ade20k-512x512.py',
+     r'IterativeDecodeHead \(K-Net\) makes its logits by iterative kernel '
+     'updates'),
+    ('maskformer/maskformer_r50-d32_8xb2-160k_ade20k-512x512.py',
+     'MaskFormerHead is a mask-classification head'),
+    ('segmenter/segmenter_vit-t_mask_8xb1-160k_ade20k-512x512.py',
+     "SegmenterMaskTransformerHead called cls_seg 0 times .* use "
+     "self_teacher_input='backbone'"),
+])
+def test_refused_at_build_with_the_reason(rel, match):
+    with pytest.raises(UnsupportedStudentError, match=match):
+        built(rel)
+
+
+def test_segmenter_mask_head_with_the_backbone_placement():
+    model = built('segmenter/segmenter_vit-t_mask_8xb1-160k_ade20k-512x512'
+                  '.py', self_teacher_input='backbone')
+    losses = model.loss(*make_batch(model.num_classes, 64))
+    assert 'distill.loss_kd' in losses
+
+
+def test_multimodal_arguments_are_refused():
+    with pytest.raises(UnsupportedStudentError,
+                       match=r"does not take \['text_encoder'\]"):
+        built(FAMILIES['encnet'], text_encoder=dict(type='CLIPTextEncoder'))
+
+
+def test_sweep_lists_mmseg_configs():
+    paths = list_configs('danet/*.py')
+    assert len(paths) == 16
+    assert not list_configs('_base_/models/*.py')
