@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import torch
+import mmengine.config.config as mmengine_config
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.structures import PixelData
@@ -27,6 +28,14 @@ DEMO_BASELINE_CONFIG = osp.join(REPO, 'configs', 'demo',
                                 'deeplab_r18_voc_demo.py')
 
 register_all_modules(init_default_scope=True)
+
+# configs dumped unformatted, in this process and every process it starts
+# (unformatted_configs/sitecustomize.py says why)
+_UNFORMATTED = osp.join(osp.dirname(osp.abspath(__file__)),
+                        'unformatted_configs')
+os.environ['PYTHONPATH'] = os.pathsep.join(
+    p for p in (_UNFORMATTED, os.environ.get('PYTHONPATH')) if p)
+mmengine_config.FormatCode = lambda source, *args, **kwargs: (source, False)
 
 if os.environ.get('PYTEST_XDIST_WORKER'):
     # `make test` runs two pytest workers on two cores: one thread each (and

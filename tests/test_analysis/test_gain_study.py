@@ -110,6 +110,10 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     cfg.model.distill_warmup_iters = 1
     cfg.model.distill_rampup_iters = 1
     cfg.train_dataloader.batch_size = 2
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        # worker processes cost seconds to start and stop per evaluation
+        cfg[loader].num_workers = 0
+        cfg[loader].persistent_workers = False
     messages = []
     result = run_study(cfg, [0], str(tmp_path / 'study'),
                        echo=messages.append)
