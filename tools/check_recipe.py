@@ -38,23 +38,22 @@ def main():
     parser.add_argument('--timeout', type=int, default=300,
                         help='seconds per config before it counts as failed '
                         '(default: %(default)s)')
-    parser.add_argument('--sample', action='store_true',
-                        help='only one config per (decode head, backbone) '
-                        'type pair')
+    parser.add_argument('--write-sample', metavar='FILE',
+                        help='also write one config per (decode head, '
+                        'backbone) type pair to FILE (the suite\'s sample: '
+                        'tests/test_analysis/recipe_sample.txt)')
     args = parser.parse_args()
     warnings.simplefilter('ignore')  # third-party deprecations, per config
 
     import frskd_seg  # noqa: F401
     from frskd_seg.analysis.recipe_check import (list_configs, report,
-                                                 run_checks, sample_per_pair)
+                                                 run_checks, write_sample)
     from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=True)
 
     paths = list_configs(args.configs)
     if not paths:
         parser.error(f'no mmseg config matches {args.configs!r}')
-    if args.sample:
-        paths = sample_per_pair(paths)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     results_file = args.results or osp.join(
         osp.dirname(osp.abspath(args.out)), 'results.jsonl')
@@ -64,6 +63,9 @@ def main():
         f.write(text)
     print(text)
     print(f'report: {args.out}; results: {results_file}')
+    if args.write_sample:
+        count = write_sample(results, args.write_sample)
+        print(f'sample of {count} configs: {args.write_sample}')
 
 
 if __name__ == '__main__':

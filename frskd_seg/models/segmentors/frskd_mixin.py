@@ -319,10 +319,27 @@ class FRSKDMixin:
         levels below the deepest one the distilled head reads and the map
         it classified (``'decoder'``)."""
         if self.self_teacher_input == 'backbone':
-            return list(feats)
+            return self._level_maps(feats)
         head_map = tap.classified_map()
-        levels = [] if self._one_map_backbone else list(feats)
+        levels = [] if self._one_map_backbone else self._level_maps(feats)
         return [*levels[:self._deepest_head_level(len(levels))], head_map]
+
+    @staticmethod
+    def _level_maps(feats) -> List[Tensor]:
+        """The feature levels as maps (B, C, H, W): a level that is a
+        (map, class token) pair -- a ViT backbone's for DPT -- gives its
+        map."""
+        maps = []
+        for i, level in enumerate(feats):
+            if not isinstance(level, Tensor):
+                level = next((x for x in level if isinstance(x, Tensor)
+                              and x.dim() == 4), None)
+                if level is None:
+                    raise UnsupportedStudentError(
+                        f'feature level {i} of the student holds no '
+                        '(B, C, H, W) map for the self-teacher to read')
+            maps.append(level)
+        return maps
 
     def student_forward(self, feats):
         """The student's decoder run as at inference, up to the distilled

@@ -1,0 +1,60 @@
+"""The two-line recipe on CI's fixed sample of mmseg's configs (one per
+decode head and backbone type pair, as the full sweep of
+tools/check_recipe.py found them), and the sweep's bookkeeping."""
+import json
+import os.path as osp
+
+import pytest
+
+from frskd_seg.analysis.recipe_check import (REFUSED, WORKS, CheckResult,
+                                             check_config, mmseg_config_dir,
+                                             pair_sample, report, run_checks)
+
+SAMPLE = osp.join(osp.dirname(osp.abspath(__file__)), 'recipe_sample.txt')
+
+
+def sample():
+    with open(SAMPLE) as f:
+        rows = [line.split() for line in f if not line.startswith('#')]
+    return [pytest.param(status, int(size), config, id=config)
+            for status, size, config in rows]
+
+
+@pytest.mark.parametrize('status, size, config', sample())
+def test_sample(status, size, config):
+    """Works: builds, trains a step and predicts; refused: at build, with
+    the reason. (Equality with the plain twin: the families' tests and the
+    full sweep.)"""
+    result = check_config(osp.join(mmseg_config_dir(), config),
+                          sizes=(size, ), twin=False)
+    assert (result.status, result.message if status == WORKS else '') == (
+        status, ''), result.message
+    if status == REFUSED:
+        assert result.message
+
+
+def test_sweep_resumes_and_reuses_equal_models(tmp_path, monkeypatch):
+    from frskd_seg.analysis import recipe_check
+    checked = []
+
+    def fake_check(path, **kwargs):
+        checked.append(osp.basename(path))
+        return CheckResult(config=path, status=WORKS, head='DAHead',
+                           segmentor='EncoderDecoder',
+                           backbone='ResNetV1c', size=64)
+
+    monkeypatch.setattr(recipe_check, 'check_config', fake_check)
+    root = mmseg_config_dir()
+    paths = [osp.join(root, 'danet', name) for name in (
+        'danet_r50-d8_4xb4-20k_voc12aug-512x512.py',
+        'danet_r50-d8_4xb4-40k_voc12aug-512x512.py')]  # same model
+    results_file = str(tmp_path / 'results.jsonl')
+    run_checks(paths[:1], results_file, echo=lambda _: None)
+    results = run_checks(paths, results_file, echo=lambda _: None)
+    assert len(checked) == 1  # resumed, and the second reused the first
+    with open(results_file) as f:
+        records = [json.loads(line) for line in f]
+    assert [r.get('reused', False) for r in records] == [False, True]
+    assert [r.status for r in results] == [WORKS, WORKS]
+    assert '2 work (100.0 %)' in report(results)
+    assert len(pair_sample(results)) == 1
