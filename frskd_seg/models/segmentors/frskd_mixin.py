@@ -3,7 +3,7 @@
 import copy
 import inspect
 from numbers import Integral
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 from mmengine.logging import MessageHub
@@ -171,6 +171,7 @@ class FRSKDMixin:
         self.evaluate_teacher = bool(evaluate_teacher)
         self._predict_teacher = False
         self._one_map_backbone = False
+        self._probe_size = (64, 64)  # a blank image's size the student takes
         self.teacher_rng = PrivateRNG(
             (torch.initial_seed() + _TEACHER_SEED_OFFSET) % 2**63)
         head_cfg = self._distilled_head_cfg(student['decode_head'])
@@ -277,7 +278,7 @@ class FRSKDMixin:
         try:
             with torch.enable_grad():
                 _, reads = self.student_forward(
-                    self.extract_feat(torch.zeros(1, 3, 64, 64)))
+                    self.extract_feat(torch.zeros(1, 3, *self._probe_size)))
                 logits, _ = self.teacher_forward([r.detach() for r in reads])
                 params = [p for p in self.self_teacher.parameters()
                           if p.requires_grad]
@@ -356,15 +357,34 @@ class FRSKDMixin:
             self._decode_to_distilled_head(feats)
         return tap.logits(), self._reads(feats, tap)
 
-    def feature_channels(self, image_size: int = 64) -> List[int]:
+    def feature_channels(self, image_size: Optional[int] = None) -> List[int]:
         """Channels of the maps the self-teacher reads, measured by one
-        forward of a blank ``image_size`` square image in eval mode."""
+        forward of a blank image in eval mode: ``image_size`` square, by
+        default 64 x 64 or, for students that need it (BEiT's and MAE's
+        position tables, LRASPP's 49 x 49 pooling), the size their data
+        preprocessor pads to."""
+        sizes = [(image_size, image_size)] if image_size else [(64, 64)]
+        crop = getattr(self.data_preprocessor, 'size', None)
+        if not image_size and crop:
+            sizes.append(tuple(crop))
+        for i, size in enumerate(sizes):
+            try:
+                channels = self._measure_reads(size)
+            except UnsupportedStudentError:
+                raise
+            except Exception:  # noqa: BLE001 -- the next size, or raise
+                if i == len(sizes) - 1:
+                    raise
+                continue
+            self._probe_size = size
+            return channels
+
+    def _measure_reads(self, size) -> List[int]:
         was_training = self.training
         self.eval()
         try:
             with torch.no_grad():
-                feats = self.extract_feat(
-                    torch.zeros(1, 3, image_size, image_size))
+                feats = self.extract_feat(torch.zeros(1, 3, *size))
                 self._one_map_backbone = isinstance(feats, Tensor)
                 if self._one_map_backbone and \
                         self.self_teacher_input == 'backbone':

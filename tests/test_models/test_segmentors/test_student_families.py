@@ -80,6 +80,23 @@ def test_losses_of_a_multi_output_head():
             'distill.loss_kd', 'distill.loss_at'} <= set(losses)
 
 
+def test_a_copied_multi_output_teacher_head():
+    """With the backbone placement the self-teacher's head is a copy of
+    DANet's: its own three losses, KD on its pam_cam logits."""
+    model = built(FAMILIES['danet'], self_teacher_input='backbone')
+    assert type(model.teacher_head).__name__ == 'DAHead'
+    losses = model.loss(*make_batch(model.num_classes, 64))
+    assert {'teacher.pam_cam.loss_ce', 'teacher.pam.loss_ce',
+            'teacher.cam.loss_ce', 'distill.loss_kd'} <= set(losses)
+    model.eval()
+    with torch.no_grad():
+        _, reads = model.student_forward(model.extract_feat(
+            make_batch(model.num_classes, 64, batch_size=1)[0]))
+        logits, _ = model.teacher_forward(reads)
+        out = model.teacher_head(model.self_teacher(reads))
+    assert torch.equal(logits, out[0])  # what DAHead.predict reads
+
+
 def test_one_map_backbone_reads_the_head_map_alone():
     model = built(FAMILIES['pidnet'])
     assert model.self_teacher.in_channels == [model.decode_head.channels]
