@@ -124,18 +124,20 @@ def make_batch(num_classes: int, size: int, batch_size: int = 2,
     return inputs, samples
 
 
-def build_cpu_model(model_cfg: dict, seed: int = 0):
-    """The model of ``model_cfg``, initialised from ``seed``, with BN for
-    SyncBN (one CPU process)."""
+def build_cpu_model(model_cfg: dict, seed: int = 0, init: bool = True):
+    """The model of ``model_cfg``, initialised from ``seed`` (its
+    ``init_weights``, unless ``init`` is False: PyTorch's defaults), with BN
+    for SyncBN (one CPU process)."""
     torch.manual_seed(seed)
     model = MODELS.build(Config(dict(model=model_cfg)).model)
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)  # init_weights logs every parameter
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
+    if init:
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel(logging.WARNING)  # init_weights logs every parameter
+        try:
+            model.init_weights()
+        finally:
+            logger.setLevel(level)
     return revert_sync_batchnorm(model)
 
 
@@ -202,7 +204,8 @@ def check_config(path: str, sizes=SIZES, twin: bool = True) -> CheckResult:
     ``unavailable``: the plain model does not run here either (e.g. a
     backbone from a package not installed). ``refused``: the FRSKD model
     refused the student at build (:class:`UnsupportedStudentError`).
-    ``twin=False``: the FRSKD model alone, at ``sizes[0]`` (CI's sample).
+    ``twin=False``: the FRSKD model alone, without ``init_weights``, at
+    ``sizes[0]`` (CI's sample).
     """
     start = time.perf_counter()
     result = CheckResult(config=path)
@@ -228,7 +231,7 @@ def check_config(path: str, sizes=SIZES, twin: bool = True) -> CheckResult:
         # a refusal comes first, at build, whatever else the model needs
         frskd = build_error = None
         try:
-            frskd = build_cpu_model(frskd_cfg)
+            frskd = build_cpu_model(frskd_cfg, init=twin)
         except UnsupportedStudentError as exc:
             result.status, result.message = REFUSED, str(exc)
             return result

@@ -171,13 +171,13 @@ class FRSKDMixin:
         self.evaluate_teacher = bool(evaluate_teacher)
         self._predict_teacher = False
         self._one_map_backbone = False
-        self._probe_size = (64, 64)  # a blank image's size the student takes
         self.teacher_rng = PrivateRNG(
             (torch.initial_seed() + _TEACHER_SEED_OFFSET) % 2**63)
         head_cfg = self._distilled_head_cfg(student['decode_head'])
-        with self.teacher_rng:
+        with self.teacher_rng:  # even the probe: some heads draw (SegNeXt)
+            channels, probe_reads = self._probe_student()
             self.self_teacher = MODELS.build(
-                self._self_teacher_cfg(self_teacher))
+                self._self_teacher_cfg(self_teacher, channels))
             self.teacher_head = MODELS.build(
                 self._teacher_head_cfg(head_cfg, teacher_head))
             self._check_teacher_head(self.teacher_head)
@@ -185,7 +185,7 @@ class FRSKDMixin:
                 loss_kd) if loss_kd is not None else None
             self.loss_feat = MODELS.build(self._loss_feat_cfg(
                 loss_feat, self_teacher)) if loss_feat is not None else None
-        self._freeze_untaught_self_teacher()
+        self._freeze_untaught_self_teacher(probe_reads)
         self.distill_warmup_iters = int(distill_warmup_iters)
         self.distill_rampup_iters = int(distill_rampup_iters)
 
@@ -266,20 +266,19 @@ class FRSKDMixin:
                 'needs a teacher head whose loss is forward() followed by '
                 'loss_by_feat()')
 
-    def _freeze_untaught_self_teacher(self) -> None:
+    def _freeze_untaught_self_teacher(self, reads: List[Tensor]) -> None:
         # Only the self-teacher's CE trains the self-teacher (the
         # distillation targets are detached). With its head on T1 the
         # bottom-up path (T2..Tn) only makes feature-distillation targets and
         # no loss reaches it: its parameters are frozen, as they would stay
         # unchanged anyway, so DDP needs no find_unused_parameters. Found by
-        # one dry forward in eval mode (no random draws).
+        # one dry forward of the self-teacher in eval mode (no random draws)
+        # on what it read in the build's probe.
         was_training = self.training
         self.eval()
         try:
             with torch.enable_grad():
-                _, reads = self.student_forward(
-                    self.extract_feat(torch.zeros(1, 3, *self._probe_size)))
-                logits, _ = self.teacher_forward([r.detach() for r in reads])
+                logits, _ = self.teacher_forward(reads)
                 params = [p for p in self.self_teacher.parameters()
                           if p.requires_grad]
                 grads = torch.autograd.grad(logits.sum(), params,
@@ -359,27 +358,31 @@ class FRSKDMixin:
 
     def feature_channels(self, image_size: Optional[int] = None) -> List[int]:
         """Channels of the maps the self-teacher reads, measured by one
-        forward of a blank image in eval mode: ``image_size`` square, by
-        default 64 x 64 or, for students that need it (BEiT's and MAE's
-        position tables, LRASPP's 49 x 49 pooling), the size their data
-        preprocessor pads to."""
+        forward of a blank image in eval mode (:meth:`_probe_student`)."""
+        return self._probe_student(image_size)[0]
+
+    def _probe_student(self, image_size: Optional[int] = None):
+        """Channels of the maps the self-teacher reads and those maps
+        (detached), from one forward of a blank image in eval mode:
+        ``image_size`` square, by default 64 x 64 or, for students that
+        need it (BEiT's and MAE's position tables, LRASPP's 49 x 49
+        pooling), the size their data preprocessor pads to."""
         sizes = [(image_size, image_size)] if image_size else [(64, 64)]
         crop = getattr(self.data_preprocessor, 'size', None)
         if not image_size and crop:
             sizes.append(tuple(crop))
         for i, size in enumerate(sizes):
             try:
-                channels = self._measure_reads(size)
+                reads = self._probe_reads(size)
             except UnsupportedStudentError:
                 raise
             except Exception:  # noqa: BLE001 -- the next size, or raise
                 if i == len(sizes) - 1:
                     raise
                 continue
-            self._probe_size = size
-            return channels
+            return [int(f.shape[1]) for f in reads], reads
 
-    def _measure_reads(self, size) -> List[int]:
+    def _probe_reads(self, size) -> List[Tensor]:
         was_training = self.training
         self.eval()
         try:
@@ -396,14 +399,14 @@ class FRSKDMixin:
                 _, reads = self.student_forward(feats)
         finally:
             self.train(was_training)
-        return [int(f.shape[1]) for f in reads]
+        return reads
 
-    def _self_teacher_cfg(self, self_teacher: ConfigType) -> ConfigType:
+    def _self_teacher_cfg(self, self_teacher: ConfigType,
+                          channels: List[int]) -> ConfigType:
         # The real channels: filled in when the config leaves in_channels
         # out, checked against it otherwise -- so a wrong value fails here,
         # at build, rather than deep in the first step.
         cfg = copy.deepcopy(self_teacher)
-        channels = self.feature_channels()
         given = cfg.get('in_channels')
         if given is None:
             cfg['in_channels'] = channels
