@@ -346,33 +346,40 @@ def _from_record(record: dict) -> CheckResult:
 
 def report(results: List[CheckResult]) -> str:
     """Markdown: counts by status, the table by head type, and every
-    refusal and failure message."""
-    total = Counter(r.status for r in results)
-    in_scope = [r for r in results if r.segmentor in STUDENT_TYPES.values()]
-    works = sum(r.status == WORKS for r in in_scope)
+    refusal and failure message (first line)."""
+    out = [r for r in results if r.segmentor and frskd_type(r.segmentor)
+           is None]
+    scope = [r for r in results if r not in out]
+    total = Counter(r.status for r in scope)
+    runs = len(scope) - total[UNAVAILABLE]
+    outside = Counter(r.segmentor for r in out)
     lines = [
-        f'{len(results)} configs; {len(in_scope)} EncoderDecoder / '
-        'CascadeEncoderDecoder configs: '
-        f'**{works} work ({100 * works / max(len(in_scope), 1):.1f} %)**, '
-        + ', '.join(f'{total[s]} {s}' for s in (REFUSED, FAILS, UNAVAILABLE)),
-        '', '| decode head | backbones | configs | works | refused | fails '
+        f'{len(results)} configs; {len(out)} with a segmentor the recipe '
+        'does not apply to (' + ', '.join(
+            f'{k} {v}' for k, v in sorted(outside.items())) + '); of the '
+        f'other {len(scope)}: **{total[WORKS]} work '
+        f'({100 * total[WORKS] / max(len(scope), 1):.1f} %; '
+        f'{100 * total[WORKS] / max(runs, 1):.1f} % of the {runs} whose '
+        f'plain model runs here)**, {total[REFUSED]} refused, '
+        f'{total[FAILS]} fail, {total[UNAVAILABLE]} unavailable here', '',
+        '| decode head | backbones | configs | works | refused | fails '
         '| unavailable |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |'
     ]
     by_head = defaultdict(list)
-    for r in results:
-        by_head[r.head or '?'].append(r)
+    for r in scope:
+        by_head[r.head or '(config not parsed)'].append(r)
     for head in sorted(by_head):
         rs = by_head[head]
         counts = Counter(r.status for r in rs)
-        backbones = ', '.join(sorted({r.backbone for r in rs}))
+        backbones = ', '.join(sorted({r.backbone for r in rs if r.backbone}))
         lines.append(f'| {head} | {backbones} | {len(rs)} | '
                      + ' | '.join(str(counts[s]) for s in (
                          WORKS, REFUSED, FAILS, UNAVAILABLE)) + ' |')
     for status in (REFUSED, FAILS, UNAVAILABLE):
         messages = defaultdict(list)
-        for r in results:
+        for r in scope:
             if r.status == status:
-                messages[r.message].append(r.config)
+                messages[r.message.splitlines()[0]].append(r.config)
         if messages:
             lines += ['', f'**{status}**:', '']
             for message, configs in sorted(messages.items(),

@@ -59,5 +59,6 @@ def test_sweep_resumes_and_reuses_equal_models(tmp_path, monkeypatch):
         records = [json.loads(line) for line in f]
     assert [r.get('reused', False) for r in records] == [False, True]
     assert [r.status for r in results] == [WORKS, WORKS]
-    assert '2 work (100.0 %)' in report(results)
+    assert '**2 work (100.0 %;' in report(results)
+    assert '| DAHead | ResNetV1c | 2 | 2 | 0 | 0 | 0 |' in report(results)
     assert len(pair_sample(results)) == 1
