@@ -35,7 +35,7 @@ def main():
                         help='the Markdown report (default: %(default)s)')
     parser.add_argument('--results', help='the JSON-lines results, read to '
                         'resume (default: results.jsonl beside --out)')
-    parser.add_argument('--timeout', type=int, default=300,
+    parser.add_argument('--timeout', type=int, default=1800,
                         help='seconds per config before it counts as failed '
                         '(default: %(default)s)')
     parser.add_argument('--write-sample', metavar='FILE',

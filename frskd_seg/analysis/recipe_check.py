@@ -294,7 +294,7 @@ def model_key(path: str) -> str:
 
 
 def run_checks(paths: Iterable[str], results_file: str,
-               timeout: int = 300,
+               timeout: int = 1800,
                echo: Callable[[str], None] = print) -> List[CheckResult]:
     """Check every config, appending each result to ``results_file`` (JSON
     lines) as it comes: configs already there are skipped (resumable), and
