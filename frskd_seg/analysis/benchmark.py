@@ -41,21 +41,27 @@ def build_benchmark_model(cfg: Config, device: str) -> torch.nn.Module:
 
 
 def synthetic_batch(batch_size: int, shape: Tuple[int, int],
-                    num_classes: int, device: str, seed: int = 0):
+                    num_classes: int, device: str, seed: int = 0,
+                    ignore_rows: int = 8, edge_map: bool = False):
     """Images (B, 3, H, W), already normalised, and data samples with random
-    labels in 0..num_classes-1 and a 255 border, as the data preprocessor
-    hands them to ``model.loss``/``model.predict``."""
+    labels in 0..num_classes-1 and ``ignore_rows`` rows of 255 on top, as
+    the data preprocessor hands them to ``model.loss``/``model.predict``;
+    with ``edge_map``, also random boundary labels ``gt_edge_map`` (what
+    PIDNet's head trains on)."""
     g = torch.Generator().manual_seed(seed)
     h, w = shape
     inputs = torch.randn(batch_size, 3, h, w, generator=g).to(device)
     samples = []
     for _ in range(batch_size):
         label = torch.randint(0, num_classes, (1, h, w), generator=g)
-        label[:, :8] = 255
+        label[:, :ignore_rows] = 255
         sample = SegDataSample(
             metainfo=dict(img_shape=(h, w), ori_shape=(h, w),
                           pad_shape=(h, w), padding_size=[0, 0, 0, 0]))
         sample.gt_sem_seg = PixelData(data=label.to(device))
+        if edge_map:
+            sample.gt_edge_map = PixelData(data=torch.randint(
+                0, 2, (1, h, w), generator=g).to(device))
         samples.append(sample)
     return inputs, samples
 

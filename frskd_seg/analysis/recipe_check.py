@@ -20,12 +20,11 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
-from mmengine.structures import PixelData
 
 from frskd_seg.models.segmentors import (STUDENT_TYPES,
                                          UnsupportedStudentError)
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
+from .benchmark import synthetic_batch
 
 #: what a config's check ended in
 WORKS, REFUSED, FAILS, UNAVAILABLE = 'works', 'refused', 'fails', \
@@ -105,23 +104,11 @@ def without_pretrained(model: dict) -> dict:
 
 def make_batch(num_classes: int, size: int, batch_size: int = 2,
                seed: int = 0):
-    """Images (B, 3, S, S) in [0, 255] and samples with ``gt_sem_seg`` and
-    ``gt_edge_map`` (PIDNet's boundary labels). No ignored (255) pixels:
-    some mmseg losses (class-weighted CE) index their weights with the
-    labels."""
-    g = torch.Generator().manual_seed(seed)
-    inputs = torch.rand(batch_size, 3, size, size, generator=g) * 255
-    samples = []
-    for _ in range(batch_size):
-        label = torch.randint(0, num_classes, (1, size, size), generator=g)
-        sample = SegDataSample(metainfo=dict(
-            img_shape=(size, size), ori_shape=(size, size),
-            pad_shape=(size, size), padding_size=[0, 0, 0, 0]))
-        sample.gt_sem_seg = PixelData(data=label)
-        sample.gt_edge_map = PixelData(
-            data=torch.randint(0, 2, (1, size, size), generator=g))
-        samples.append(sample)
-    return inputs, samples
+    """A square batch of :func:`synthetic_batch`, with ``gt_edge_map``
+    (PIDNet's boundary labels) and no ignored (255) pixels: some mmseg
+    losses (class-weighted CE) index their weights with the labels."""
+    return synthetic_batch(batch_size, (size, size), num_classes, 'cpu',
+                           seed, ignore_rows=0, edge_map=True)
 
 
 def build_cpu_model(model_cfg: dict, seed: int = 0, init: bool = True):
@@ -182,10 +169,11 @@ def _error(exc: BaseException) -> str:
     return f'{type(exc).__name__}: {exc}'.strip()[:600] + where
 
 
-def recipe_model_cfg(path: str) -> Config:
+def recipe_model_cfg(path: str, base: Optional[Config] = None) -> Config:
     """The config a user gets by writing the two-line recipe on ``path``
-    (the FRSKD segmentor type follows the config's segmentor)."""
-    base = Config.fromfile(path)
+    (the FRSKD segmentor type follows the segmentor of ``base``, the
+    config of ``path``, read when not given)."""
+    base = base if base is not None else Config.fromfile(path)
     ftype = frskd_type(base.model.get('type'))
     with tempfile.TemporaryDirectory() as tmp:
         recipe = osp.join(tmp, 'frskd_recipe.py')
@@ -224,7 +212,8 @@ def check_config(path: str, sizes=SIZES, twin: bool = True) -> CheckResult:
                               'recipe applies to')
             return result
         plain_cfg = without_pretrained(model)
-        frskd_cfg = without_pretrained(recipe_model_cfg(path).model.to_dict())
+        frskd_cfg = without_pretrained(
+            recipe_model_cfg(path, base).model.to_dict())
         heads = plain_cfg['decode_head']
         last = heads[-1] if isinstance(heads, list) else heads
         num_classes = int(last.get('num_classes', 2))
@@ -250,8 +239,8 @@ def check_config(path: str, sizes=SIZES, twin: bool = True) -> CheckResult:
         crop = (model.get('data_preprocessor') or {}).get('size')
         for size in [*sizes, *([max(crop)] if crop else [])]:
             try:
-                train_step_and_predict(build_cpu_model(plain_cfg),
-                                       num_classes, size)
+                plain = build_cpu_model(plain_cfg)
+                train_step_and_predict(plain, num_classes, size)
                 result.size, plain_error = size, None
                 break
             except TimeoutError:
@@ -266,15 +255,15 @@ def check_config(path: str, sizes=SIZES, twin: bool = True) -> CheckResult:
         if build_error is not None:
             raise build_error
         logits = train_step_and_predict(frskd, num_classes, result.size)
-        student = build_cpu_model(plain_cfg)
-        student.load_state_dict(frskd.student_state_dict())
-        student.eval()
+        # the FRSKD model's BN statistics moved in its step: compare with
+        # the plain model holding exactly its state (the probed plain model,
+        # every weight and statistic replaced)
+        plain.load_state_dict(frskd.student_state_dict())
+        plain.eval()
         with torch.no_grad():
             torch.manual_seed(1)
-            expected = student.predict(*make_batch(
+            expected = plain.predict(*make_batch(
                 num_classes, result.size, batch_size=1, seed=1))
-        # the FRSKD model's BN statistics moved in its step: compare with
-        # the plain model holding exactly its state
         if not torch.equal(logits, expected[0].seg_logits.data):
             raise AssertionError('the FRSKD model does not predict like the '
                                  'plain model holding its student weights')
