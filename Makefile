@@ -12,7 +12,7 @@ setup:
 	bash tools/setup_env.sh
 
 test: setup
-	$(PYTHON) -m pytest -q -n 2 --dist loadgroup tests
+	$(PYTHON) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder tests
 
 demo: setup
 	bash tools/run_demo.sh

@@ -4,8 +4,6 @@ import copy
 import functools
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -20,6 +18,7 @@ from frskd_seg.visualization import load_scalars
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
+from tests.fork_server import ForkServer
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO, 'configs', 'demo',
@@ -169,15 +168,29 @@ SHORT_RUN = [
 ]
 
 
-def run_tool(*args, cwd=REPO, cpu_only=True):
-    """Run ``python *args`` as a user would; returns stdout + stderr. The
-    suite is a CPU suite: ``cpu_only`` hides the GPUs of a GPU host (their
-    paths are tools/gpu_smoke.py's and the ``DEVICES`` tests')."""
+_FORK_SERVER = ForkServer()
+
+
+def pytest_sessionfinish(session):
+    _FORK_SERVER.close()
+
+
+def run_python(*args, cwd=REPO, cpu_only=True, timeout=600):
+    """``python *args`` (a script and its arguments) as a user runs it, from
+    this worker's fork server (:mod:`tests.fork_server`: the same process,
+    minus ~5 s of third-party imports); a ``CompletedProcess`` with text
+    ``stdout`` and ``stderr``. The suite is a CPU suite: ``cpu_only`` hides
+    the GPUs of a GPU host (their paths are tools/gpu_smoke.py's and the
+    ``DEVICES`` tests')."""
     env = dict(os.environ)
     if cpu_only:
         env['CUDA_VISIBLE_DEVICES'] = ''
-    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return _FORK_SERVER.run(args, cwd, env, timeout)
+
+
+def run_tool(*args, cwd=REPO, cpu_only=True):
+    """:func:`run_python` that must succeed; returns stdout + stderr."""
+    proc = run_python(*args, cwd=cwd, cpu_only=cpu_only)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 
@@ -199,11 +212,24 @@ def trained(tmp_path_factory, synthetic_voc):
     return work_dir, log
 
 
+#: the longest test files, longest first (seconds in one `make test`):
+#: `make test` (``--dist loadfile --no-loadscope-reorder``: each file, with
+#: its module and session fixtures, on one of two workers) hands them out
+#: first, so the short files fill the gaps at the end instead of one long
+#: file running alone
+LONG_FILES = ('test_recipe_check.py', 'test_distributed.py',
+              'test_two_line_recipe.py', 'test_configs.py',
+              'test_zoo_configs.py', 'test_graceful_stop_hook.py',
+              'test_rng_state_hook.py', 'test_student_families.py',
+              'test_train_test.py', 'test_gain_study.py',
+              'test_visualization.py', 'test_non_finite_loss_hook.py',
+              'test_cli.py')
+
+
 def pytest_collection_modifyitems(items):
-    """`make test` runs two workers with ``--dist loadgroup``: each test file
-    stays on one worker (its module and session fixtures are built once
-    there), but the recipe sample's independent configs spread over both."""
-    for item in items:
-        module = item.nodeid.split('::')[0]
-        if not module.endswith('test_recipe_check.py'):
-            item.add_marker(pytest.mark.xdist_group(module))
+    def rank(item):
+        name = item.nodeid.split('::')[0].rsplit('/', 1)[-1]
+        return LONG_FILES.index(name) if name in LONG_FILES else len(
+            LONG_FILES)
+
+    items.sort(key=rank)  # stable: files keep their own order

@@ -3,8 +3,6 @@ corrupted: each error names the bad file or value and what was expected."""
 import os
 import os.path as osp
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,7 +11,7 @@ from PIL import Image
 from frskd_seg.cli.config_utils import set_data_root
 from frskd_seg.datasets.checks import (DatasetCheckError,
                                        check_config_datasets, check_split)
-from tests.conftest import DEMO_CONFIG, REPO, load_config
+from tests.conftest import DEMO_CONFIG, load_config, run_python
 
 VOC07 = ('VOC2007/JPEGImages', 'VOC2007/SegmentationClass')
 TEST_LIST = 'VOC2007/ImageSets/Segmentation/test.txt'
@@ -111,10 +109,8 @@ def test_image_and_mask_sizes_differ(voc):
 
 def test_train_tool_fails_fast_on_bad_data(voc):
     os.remove(osp.join(voc, VOC07[0], first_test_name(voc) + '.jpg'))
-    proc = subprocess.run(
-        [sys.executable, 'tools/train.py', DEMO_CONFIG, '--data-root', voc,
-         '--work-dir', osp.join(voc, 'work')], cwd=REPO, capture_output=True,
-        text=True, timeout=300)
+    proc = run_python('tools/train.py', DEMO_CONFIG, '--data-root', voc,
+                      '--work-dir', osp.join(voc, 'work'))
     assert proc.returncode != 0
     assert 'DatasetCheckError' in proc.stderr
     assert 'images missing from' in proc.stderr
@@ -132,9 +128,7 @@ def tree_digest(root):
 
 
 def test_prepare_tool_reports_and_never_modifies(voc):
-    run = lambda: subprocess.run(  # noqa: E731
-        [sys.executable, 'tools/prepare_voc0712.py', voc], cwd=REPO,
-        capture_output=True, text=True, timeout=120)
+    run = lambda: run_python('tools/prepare_voc0712.py', voc)  # noqa: E731
     proc = run()
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'VOC2007 trainval  ok: 8 images, 8 masks' in proc.stdout

@@ -1,8 +1,6 @@
 """Retargeting another mmseg config to VOC2007+2012, and --data-root
 refusing configs whose data sets are not VOCdevkit splits."""
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 from mmengine.config import Config
@@ -11,7 +9,7 @@ from frskd_seg.cli.config_utils import load_config
 from frskd_seg.datasets.checks import check_config_datasets
 from frskd_seg.datasets.retarget import is_voc_layout
 from mmseg.registry import DATASETS
-from tests.conftest import DEMO_CONFIG, REPO
+from tests.conftest import DEMO_CONFIG, run_python, run_tool
 
 CITYSCAPES = 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
 RECIPE = '''_base_ = {base!r}
@@ -36,9 +34,7 @@ def test_retargeted_frskd_cityscapes_config_runs_on_voc(tmp_path,
     src.write_text(RECIPE.format(base=CITYSCAPES))
     out = tmp_path / 'voc' / 'frskd_psp_voc0712.py'
     out.parent.mkdir()
-    proc = subprocess.run(
-        [sys.executable, 'tools/retarget_voc0712.py', str(src), str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = run_python('tools/retarget_voc0712.py', str(src), str(out))
     assert proc.returncode == 0, proc.stderr[-2000:]
 
     cfg = load_config(str(out), data_root=synthetic_voc)  # no refusal now
@@ -62,9 +58,7 @@ def test_retargeted_frskd_cityscapes_config_runs_on_voc(tmp_path,
 
 def test_mmseg_config_keeps_its_mmseg_base(tmp_path):
     out = tmp_path / 'psp_voc0712.py'
-    subprocess.run(
-        [sys.executable, 'tools/retarget_voc0712.py', CITYSCAPES, str(out)],
-        cwd=REPO, check=True, capture_output=True, timeout=120)
+    run_tool('tools/retarget_voc0712.py', CITYSCAPES, str(out))
     assert f'_base_ = {CITYSCAPES!r}' in out.read_text()
     cfg = Config.fromfile(str(out))
     assert cfg.model.type == 'EncoderDecoder'

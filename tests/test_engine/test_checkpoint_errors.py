@@ -1,14 +1,12 @@
 """Checkpoints that are not ours: clear errors, nothing trained on."""
 import os.path as osp
 import shutil
-import subprocess
-import sys
 
 import pytest
 import torch
 
 from frskd_seg.utils import load_local_checkpoint
-from tests.conftest import DEMO_CONFIG, REPO
+from tests.conftest import DEMO_CONFIG, run_python
 
 
 def test_truncated_and_foreign_files(tmp_path):
@@ -38,11 +36,9 @@ def test_resuming_frskd_from_a_plain_checkpoint_is_refused(
     shutil.copy(plain, resume_dir / 'iter_8.pth')
     (resume_dir / 'last_checkpoint').write_text(
         str(resume_dir / 'iter_8.pth'))
-    proc = subprocess.run(
-        [sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir',
-         str(resume_dir), '--data-root', synthetic_voc, '--resume',
-         '--cfg-options', 'train_cfg.max_iters=10'], cwd=REPO,
-        capture_output=True, text=True, timeout=300)
+    proc = run_python('tools/train.py', DEMO_CONFIG, '--work-dir',
+                      str(resume_dir), '--data-root', synthetic_voc,
+                      '--resume', '--cfg-options', 'train_cfg.max_iters=10')
     assert proc.returncode != 0
     assert ('cannot resume an FRSKD run from a checkpoint without '
             'self_teacher.* weights') in proc.stderr

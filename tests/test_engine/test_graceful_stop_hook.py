@@ -1,6 +1,8 @@
 """Ctrl-C and SIGTERM during tools/train.py: the current iteration ends, a
 checkpoint is written, the message says how to resume, and --resume then
-ends exactly like an uninterrupted run."""
+ends exactly like an uninterrupted run -- bit for bit (RNGStateHook): the
+weights, the optimizer and scheduler states, the random streams and the
+distillation schedule."""
 import os
 import os.path as osp
 import re
@@ -11,7 +13,7 @@ import sys
 import pytest
 import torch
 
-from tests.conftest import DEMO_CONFIG, REPO, run_tool
+from tests.conftest import DEMO_CONFIG, REPO, logged_scalars, run_tool
 
 ITERS = 8
 
@@ -24,7 +26,7 @@ def command(work_dir, data_root, resume=False):
         f'train_cfg.max_iters={ITERS}', 'train_cfg.val_interval=100',
         'default_hooks.checkpoint.interval=100',
         'default_hooks.logger.interval=1', 'randomness.seed=0',
-        'randomness.deterministic=True', 'model.distill_warmup_iters=2',
+        'randomness.deterministic=True', 'model.distill_warmup_iters=3',
         'model.distill_rampup_iters=4', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False'
     ]
@@ -34,8 +36,7 @@ def command(work_dir, data_root, resume=False):
 def uninterrupted(synthetic_voc, tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('full'))
     run_tool(*command(work_dir, synthetic_voc)[1:])
-    return torch.load(osp.join(work_dir, f'iter_{ITERS}.pth'),
-                      weights_only=False)
+    return work_dir
 
 
 @pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
@@ -68,7 +69,28 @@ def test_signal_writes_a_checkpoint_and_resume_is_exact(
 
     log = run_tool(*command(work_dir, synthetic_voc, resume=True)[1:])
     assert f'resumed epoch: 0, iter: {stopped}' in log
-    resumed = torch.load(osp.join(work_dir, f'iter_{ITERS}.pth'),
-                         weights_only=False)
-    for key, value in uninterrupted['state_dict'].items():
-        assert torch.equal(value, resumed['state_dict'][key]), key
+    assert_resumed_like_uninterrupted(uninterrupted, work_dir)
+
+
+def assert_resumed_like_uninterrupted(full_dir, resumed_dir):
+    a, b = (torch.load(osp.join(d, f'iter_{ITERS}.pth'), weights_only=False)
+            for d in (full_dir, resumed_dir))
+    for key, value in a['state_dict'].items():
+        assert torch.equal(value, b['state_dict'][key]), key
+    for key, state in a['optimizer']['state'].items():
+        assert torch.equal(state['momentum_buffer'],
+                           b['optimizer']['state'][key]['momentum_buffer'])
+    assert a['param_schedulers'] == b['param_schedulers']
+    assert [g['lr'] for g in a['optimizer']['param_groups']] == [
+        g['lr'] for g in b['optimizer']['param_groups']
+    ]
+    assert len(a['rng_state']['ranks']) == 1  # one process
+    x, y = a['rng_state']['ranks'][0], b['rng_state']['ranks'][0]
+    assert torch.equal(x['torch'], y['torch'])
+    assert torch.equal(x['teacher']['cpu'], y['teacher']['cpu'])
+    # distillation weights (logged at 1-based iterations): 0 during the
+    # warm-up of 3 iterations, then the same ramp over 4
+    wa = logged_scalars(full_dir, 'distill.weight')
+    assert wa == logged_scalars(resumed_dir, 'distill.weight')
+    assert [wa[i] for i in (1, 2, 3)] == [0.0, 0.0, 0.0]
+    assert 0 < wa[4] < wa[5] < wa[6] < wa[7] < wa[8] == 1.0

@@ -46,16 +46,13 @@ def test_runs_before_the_checkpoint_hook():
 def test_training_stops_and_keeps_the_last_good_checkpoint(synthetic_voc,
                                                            tmp_path):
     """A learning rate of 1e12 makes the losses NaN at the second step."""
-    import subprocess
-    import sys
-    from tests.conftest import DEMO_CONFIG, REPO
-    proc = subprocess.run([
-        sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir',
-        str(tmp_path), '--data-root', synthetic_voc, '--cfg-options',
+    from tests.conftest import DEMO_CONFIG, run_python
+    proc = run_python(
+        'tools/train.py', DEMO_CONFIG, '--work-dir', str(tmp_path),
+        '--data-root', synthetic_voc, '--cfg-options',
         'optim_wrapper.optimizer.lr=1e12', 'train_cfg.max_iters=6',
         'default_hooks.checkpoint.interval=1',
-        'model.distill_warmup_iters=0', 'model.distill_rampup_iters=0'
-    ], cwd=REPO, capture_output=True, text=True, timeout=300)
+        'model.distill_warmup_iters=0', 'model.distill_rampup_iters=0')
     assert proc.returncode != 0
     assert 'FloatingPointError: non-finite loss term' in proc.stderr
     assert "'decode.loss_ce' = nan" in proc.stderr

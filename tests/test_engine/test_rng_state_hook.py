@@ -1,4 +1,5 @@
-"""--resume continues bit for bit like an uninterrupted run (RNGStateHook)."""
+"""RNGStateHook: resumed runs draw what the uninterrupted run drew (the
+bit-exact resume without loader workers: test_graceful_stop_hook)."""
 import os.path as osp
 
 import pytest
@@ -29,55 +30,35 @@ def train(work_dir, data_root, max_iters, workers, resume=False):
                     *options(max_iters, workers))
 
 
-def distill_weights(work_dir):
-    return logged(work_dir, 'distill.weight')
-
-
-@pytest.mark.parametrize('workers', [0, 2])
-def test_resumed_run_equals_uninterrupted_run(synthetic_voc, tmp_path,
-                                              workers):
+def test_resume_with_loader_workers_draws_the_same_batches(
+        synthetic_voc, tmp_path):
+    """Resuming with 2 data-loader workers: the same batches and random
+    draws as the uninterrupted run. (Without workers the resumed run is
+    bit-exact: test_graceful_stop_hook checks weights, optimizer, schedulers,
+    random streams and the distillation schedule.)"""
     full, parts = str(tmp_path / 'full'), str(tmp_path / 'parts')
-    train(full, synthetic_voc, 8, workers)
+    train(full, synthetic_voc, 8, workers=2)
     # stops after the warm-up (3 iterations) and one ramp-up iteration
-    train(parts, synthetic_voc, 4, workers)
-    log = train(parts, synthetic_voc, 8, workers, resume=True)
+    train(parts, synthetic_voc, 4, workers=2)
+    log = train(parts, synthetic_voc, 8, workers=2, resume=True)
     assert 'resumed epoch: 0, iter: 4' in log
 
+    # Same batches and draws, but on a busy CPU the weights of a resumed run
+    # with workers were seen to drift at float-rounding level (3e-8 after
+    # two iterations, chaotically amplified). A wrong batch or dropout mask
+    # after resuming moves these losses by far more.
+    for key in ('loss', 'decode.loss_ce', 'aux.loss_ce', 'teacher.loss_ce'):
+        la, lb = logged(full, key), logged(parts, key)
+        assert la.keys() == lb.keys() == set(range(1, 9)), key
+        for it in la:
+            assert lb[it] == pytest.approx(la[it], rel=1e-3), (key, it)
     a = torch.load(osp.join(full, 'iter_8.pth'), weights_only=False)
     b = torch.load(osp.join(parts, 'iter_8.pth'), weights_only=False)
-    if workers == 0:
-        for key, value in a['state_dict'].items():
-            assert torch.equal(value, b['state_dict'][key]), key
-        for key, state in a['optimizer']['state'].items():
-            assert torch.equal(
-                state['momentum_buffer'],
-                b['optimizer']['state'][key]['momentum_buffer'])
-    else:
-        # Same batches and draws, but on a busy CPU the weights of a resumed
-        # run with workers were seen to drift at float-rounding level (3e-8
-        # after two iterations, chaotically amplified). A wrong batch or
-        # dropout mask after resuming moves these losses by far more.
-        for key in ('loss', 'decode.loss_ce', 'aux.loss_ce',
-                    'teacher.loss_ce'):
-            la, lb = logged(full, key), logged(parts, key)
-            assert la.keys() == lb.keys() == set(range(1, 9)), key
-            for it in la:
-                assert lb[it] == pytest.approx(la[it], rel=1e-3), (key, it)
     assert a['param_schedulers'] == b['param_schedulers']
-    assert [g['lr'] for g in a['optimizer']['param_groups']] == [
-        g['lr'] for g in b['optimizer']['param_groups']
-    ]
-    assert len(a['rng_state']['ranks']) == 1  # one process
-    for gen in ('torch', 'teacher'):
-        x, y = a['rng_state']['ranks'][0][gen], b['rng_state']['ranks'][0][gen]
-        x, y = (x, y) if gen == 'torch' else (x['cpu'], y['cpu'])
-        assert torch.equal(x, y), gen
-    # distillation weights (logged at 1-based iterations): 0 during the
-    # warm-up of 3 iterations, then the same ramp over 4
-    wa, wb = distill_weights(full), distill_weights(parts)
-    assert wa == wb
-    assert [wa[i] for i in (1, 2, 3)] == [0.0, 0.0, 0.0]
-    assert 0 < wa[4] < wa[5] < wa[6] < wa[7] < wa[8] == 1.0
+    x, y = a['rng_state']['ranks'][0], b['rng_state']['ranks'][0]
+    assert torch.equal(x['torch'], y['torch'])
+    assert torch.equal(x['teacher']['cpu'], y['teacher']['cpu'])
+    assert logged(full, 'distill.weight') == logged(parts, 'distill.weight')
 
 
 def test_capture_restore_round_trip():

@@ -6,7 +6,7 @@ from PIL import Image
 
 from frskd_seg.visualization import (attention_figure, compute_attention_maps,
                                      load_scalars, plot_training_curves)
-from tests.conftest import DEMO_CONFIG, DEVICES, REPO, run_tool
+from tests.conftest import DEMO_CONFIG, DEVICES, run_python, run_tool
 
 
 @pytest.mark.parametrize('device', DEVICES)
@@ -63,9 +63,6 @@ def test_training_curves_need_a_work_dir(tmp_path):
 
 def test_vis_attention_refuses_a_checkpoint_without_self_teacher(
         trained, synthetic_voc, tmp_path):
-    import subprocess
-    import sys
-
     import torch
     work_dir, _ = trained
     ckpt = torch.load(osp.join(work_dir, 'iter_8.pth'), weights_only=False)
@@ -77,10 +74,8 @@ def test_vis_attention_refuses_a_checkpoint_without_self_teacher(
                      open(osp.join(synthetic_voc, 'VOC2007', 'ImageSets',
                                    'Segmentation', 'test.txt')).readline()
                      .strip() + '.jpg')
-    proc = subprocess.run(
-        [sys.executable, 'tools/vis_attention.py', DEMO_CONFIG, str(student),
-         image, '--out', str(tmp_path / 'vis')], cwd=REPO,
-        capture_output=True, text=True, timeout=300)
+    proc = run_python('tools/vis_attention.py', DEMO_CONFIG, str(student),
+                      image, '--out', str(tmp_path / 'vis'))
     assert proc.returncode != 0
     assert 'has no self_teacher.* weights' in proc.stderr
     assert not osp.exists(tmp_path / 'vis')
