@@ -1,9 +1,13 @@
 """FRSKD (Feature Refinement via Self-Knowledge Distillation, CVPR 2021) for
 semantic segmentation, as an MMSegmentation 1.x extension.
 
-``import frskd_seg`` registers ``SelfTeacherNeck``, ``AttentionTransferLoss``,
-``PixelKLDivLoss`` and ``FRSKDEncoderDecoder`` in mmseg's ``MODELS`` registry
-and ``RNGStateHook`` in its ``HOOKS``, and makes mmengine load its own checkpoints under torch >= 2.6
+``import frskd_seg`` registers its modules in mmseg's registries -- in
+``MODELS`` the FRSKD segmentors (``FRSKDEncoderDecoder``,
+``FRSKDCascadeEncoderDecoder``), ``SelfTeacherNeck``, the distillation
+losses and the paper model's modules (``TappedEfficientNet``,
+``EfficientDetSegNeck``, ``BiFPNSeg``, ``EfficientDetSegHead``); in
+``HOOKS`` ``RNGStateHook`` and the other training hooks -- and makes
+mmengine load its own checkpoints under torch >= 2.6
 (:mod:`frskd_seg.utils.checkpoint`).
 """
 from .engine import *  # noqa: F401,F403

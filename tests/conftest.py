@@ -136,11 +136,15 @@ def batch():
 
 @pytest.fixture
 def message_hub():
-    """The current MessageHub, with 'iter' restored afterwards."""
+    """The current MessageHub, with 'iter', 'epoch' and 'max_epochs'
+    restored afterwards."""
     hub = MessageHub.get_current_instance()
-    before = hub.get_info('iter', None)
+    before = {k: hub.get_info(k, None) for k in ('iter', 'epoch')}
+    max_epochs = hub.get_info('max_epochs', None)
     yield hub
-    hub.update_info('iter', 0 if before is None else before)
+    for key, value in before.items():
+        hub.update_info(key, 0 if value is None else value)
+    hub.update_info('max_epochs', max_epochs)
 
 
 @pytest.fixture(scope='session')
@@ -221,7 +225,8 @@ LONG_FILES = ('test_recipe_check.py', 'test_distributed.py',
               'test_two_line_recipe.py', 'test_configs.py',
               'test_zoo_configs.py', 'test_graceful_stop_hook.py',
               'test_rng_state_hook.py', 'test_student_families.py',
-              'test_train_test.py', 'test_gain_study.py',
+              'test_train_test.py', 'test_epoch_based_training.py',
+              'test_gain_study.py', 'test_paper_configs.py',
               'test_visualization.py', 'test_non_finite_loss_hook.py',
               'test_cli.py')
 

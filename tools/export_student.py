@@ -5,9 +5,13 @@
 Writes OUT_DIR/<config>_student.py (type='EncoderDecoder', no FRSKD keys, no
 custom_imports) and OUT_DIR/<config>_student.pth (no self-teacher weights,
 loadable with torch.load(weights_only=True)); both load with unmodified mmseg:
-mmseg.apis.init_model(cfg, ckpt).
+mmseg.apis.init_model(cfg, ckpt). A student built from frskd_seg's own
+modules (configs/paper/: EfficientDet) keeps custom_imports of
+frskd_seg.models, and then needs frskd_seg installed.
 """
 import argparse
+
+from mmengine.config import Config
 
 from frskd_seg.apis import export_student
 
@@ -20,8 +24,13 @@ def main():
     args = parser.parse_args()
     cfg_path, ckpt_path = export_student(args.config, args.checkpoint,
                                          args.out_dir)
-    print(f'plain mmseg config:     {cfg_path}\n'
-          f'plain mmseg checkpoint: {ckpt_path}')
+    imports = Config.fromfile(cfg_path).get('custom_imports')
+    kind = 'plain mmseg' if imports is None else 'mmseg'
+    print(f'{kind} config:     {cfg_path}\n'
+          f'{kind} checkpoint: {ckpt_path}')
+    if imports is not None:
+        print(f'the student is built from modules of {imports["imports"]}: '
+              'loading it needs frskd_seg installed')
 
 
 if __name__ == '__main__':

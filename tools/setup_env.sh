@@ -45,8 +45,9 @@ else
     MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" "${PIP[@]}" install "${mmcv_args[@]}" -r requirements/mmcv.txt
 fi
 
-echo "[setup] 3/4 mmengine, mmsegmentation, opencv and test tools"
-"${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/tests.txt
+echo "[setup] 3/4 mmengine, mmsegmentation, opencv, mmdet (EfficientNet) and test tools"
+"${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/paper.txt \
+    -r requirements/tests.txt
 
 echo "[setup] 4/4 frskd-seg (editable)"
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e .

@@ -30,12 +30,16 @@ STEP_PARTS = ('backbone', 'neck', 'decode_head', 'auxiliary_head',
 def build_benchmark_model(cfg: Config, device: str) -> torch.nn.Module:
     """The config's model without pretrained weights, BN instead of SyncBN
     (one process), distillation at full weight from the first iteration (the
-    costliest case)."""
+    costliest case), predicting with the student alone (as deployed: no
+    ``evaluate_teacher``)."""
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pretrained = None
     if model_cfg.get('type') in STUDENT_TYPES:
         model_cfg.distill_warmup_iters = 0
         model_cfg.distill_rampup_iters = 0
+        for key in ('distill_warmup_epochs', 'distill_rampup_epochs'):
+            model_cfg.pop(key, None)
+        model_cfg.evaluate_teacher = False
     model = MODELS.build(Config(dict(model=model_cfg)).model)
     return revert_sync_batchnorm(model).to(device)
 

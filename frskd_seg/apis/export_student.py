@@ -4,9 +4,13 @@ The self-teacher exists only for training. The export is a config with
 ``type='EncoderDecoder'`` and no FRSKD keys or ``custom_imports``, and a
 checkpoint with the self-teacher and its head removed that holds only tensors
 and plain Python containers, so unmodified mmseg loads it, even with
-``torch.load(..., weights_only=True)``.
+``torch.load(..., weights_only=True)``. A student built from frskd_seg's own
+architecture modules (the paper's EfficientDet model: its backbone taps, neck
+and head) keeps ``custom_imports = dict(imports=['frskd_seg.models'])``: it
+needs frskd_seg installed, and nothing else of it.
 """
 import copy
+import inspect
 import os
 import os.path as osp
 from numbers import Number
@@ -16,14 +20,19 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from frskd_seg.models.segmentors import STUDENT_TYPES
+from frskd_seg.models.segmentors import STUDENT_TYPES, FRSKDMixin
 from frskd_seg.utils.checkpoint import load_local_checkpoint
 
 #: model keys of the FRSKD segmentors that their students' do not take
-FRSKD_MODEL_KEYS = ('self_teacher', 'teacher_head', 'self_teacher_input',
-                    'teacher_grad_scale', 'evaluate_teacher', 'loss_kd',
-                    'loss_feat', 'distill_warmup_iters',
-                    'distill_rampup_iters')
+FRSKD_MODEL_KEYS = tuple(
+    name for name, param in inspect.signature(
+        FRSKDMixin.__init__).parameters.items()
+    if name != 'self' and param.kind is not param.VAR_KEYWORD)
+#: the packages of frskd_seg's architecture modules, which a student may be
+#: built from (the paper's model)
+ARCHITECTURE_PACKAGES = ('frskd_seg.models.backbones.',
+                         'frskd_seg.models.necks.',
+                         'frskd_seg.models.decode_heads.')
 #: state-dict prefixes of the modules that exist only for training
 FRSKD_STATE_PREFIXES = ('self_teacher.', 'teacher_head.', 'loss_kd.',
                         'loss_feat.')
@@ -47,9 +56,10 @@ def baseline_twin_config(cfg: Config) -> Config:
     return cfg
 
 
-def frskd_registered_types() -> Dict[str, str]:
+def frskd_registered_types(prefixes=('frskd_seg', )) -> Dict[str, str]:
     """``{type name: registry}`` of everything frskd_seg registers in
-    mmseg's registries (what plain mmseg cannot build)."""
+    mmseg's registries (what plain mmseg cannot build) from modules whose
+    name starts with one of ``prefixes``."""
     import mmseg.registry as registries
     from mmengine.registry import Registry
     ours = {}
@@ -58,9 +68,26 @@ def frskd_registered_types() -> Dict[str, str]:
         if not isinstance(registry, Registry):
             continue
         for name, cls in registry.module_dict.items():
-            if getattr(cls, '__module__', '').startswith('frskd_seg'):
+            if getattr(cls, '__module__', '').startswith(tuple(prefixes)):
                 ours[name] = registry.name
     return ours
+
+
+def _drop_pretrained(node) -> None:
+    """Remove every ``init_cfg`` that loads weights (``Pretrained``) and
+    every ``pretrained`` key from a model config, in place."""
+    if isinstance(node, dict):
+        node.pop('pretrained', None)
+        init = node.get('init_cfg')
+        inits = init if isinstance(init, (list, tuple)) else [init]
+        if any(isinstance(i, dict) and i.get('type') == 'Pretrained'
+               for i in inits):
+            node.pop('init_cfg')
+        for value in node.values():
+            _drop_pretrained(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _drop_pretrained(value)
 
 
 def _plain_metric(metric: dict) -> Optional[dict]:
@@ -100,7 +127,7 @@ def plain_student_config(cfg: Config) -> Config:
     all)."""
     cfg = baseline_twin_config(cfg)
     cfg.pop('custom_imports', None)
-    cfg.model.pop('pretrained', None)
+    _drop_pretrained(cfg.model)
     cfg.model.backbone.pop('init_cfg', None)
     cfg.load_from = None
     cfg.resume = False
@@ -124,8 +151,13 @@ def plain_student_config(cfg: Config) -> Config:
         wrapper.type = 'AmpOptimWrapper'
         if wrapper.get('dtype') == 'auto':
             wrapper.pop('dtype')
+    architecture = frskd_registered_types(ARCHITECTURE_PACKAGES)
+    if any(name in architecture
+           for _, name in _type_paths(cfg.model.to_dict())):
+        cfg.custom_imports = dict(imports=['frskd_seg.models'],
+                                  allow_failed_imports=False)
     left = [f'{path}={name!r}' for path, name in _type_paths(cfg.to_dict())
-            if name in ours]
+            if name in ours and name not in architecture]
     if left:
         raise ValueError('the exported config would still use types only '
                          f'frskd_seg registers: {", ".join(left)}')

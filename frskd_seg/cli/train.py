@@ -11,8 +11,8 @@ import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
 from mmseg.registry import RUNNERS
 from .config_utils import (add_common_arguments, add_teacher_metric,
-                           init_distributed_on_cpu, load_config,
-                           parse_tool_args)
+                           check_distill_schedule, init_distributed_on_cpu,
+                           load_config, parse_tool_args)
 from .console import SummaryRunner, align_helper_variables
 
 
@@ -40,6 +40,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
     """The config ``tools/train.py`` runs for these arguments."""
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir, args.data_root)
+    check_distill_schedule(cfg)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.type
         if optim_wrapper == 'AmpOptimWrapper':

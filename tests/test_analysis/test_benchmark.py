@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from frskd_seg.analysis import benchmark
-from frskd_seg.analysis.benchmark import paired_median_times, peak_memory
+from frskd_seg.analysis.benchmark import (build_benchmark_model,
+                                          paired_median_times, peak_memory)
 from tests.conftest import DEMO_BASELINE_CONFIG, DEMO_CONFIG, load_config
 
 
@@ -46,6 +47,20 @@ def test_benchmark_against_the_twin():
     assert 'FRSKD/base' in table and 'training step (s)' in table
 
 
+def test_benchmarked_model_is_deployed_and_distils_at_full_weight():
+    cfg = load_config(DEMO_CONFIG)
+    cfg.model.evaluate_teacher = True
+    cfg.model.distill_warmup_iters = 100
+    model = build_benchmark_model(cfg, 'cpu')
+    # inference times the student alone, as deployed
+    assert model.evaluate_teacher is False
+    assert model.current_distill_weight == 1.0
+    cfg.model.distill_warmup_iters = cfg.model.distill_rampup_iters = 0
+    cfg.model.distill_warmup_epochs = 40
+    assert build_benchmark_model(
+        cfg, 'cpu').current_distill_weight == 1.0
+
+
 def test_explicit_baseline_and_wrong_order():
     result = benchmark(load_config(DEMO_CONFIG),
                        load_config(DEMO_BASELINE_CONFIG), shape=(32, 32),
@@ -53,7 +68,7 @@ def test_explicit_baseline_and_wrong_order():
     assert result.step_breakdown_s == {}
     with pytest.raises(ValueError, match="expected a config with model.type "
                        r"one of \['FRSKDCascadeEncoderDecoder', "
-                       "'FRSKDEncoderDecoder'\], got 'EncoderDecoder'"):
+                       r"'FRSKDEncoderDecoder'\], got 'EncoderDecoder'"):
         benchmark(load_config(DEMO_BASELINE_CONFIG), shape=(32, 32))
 
 

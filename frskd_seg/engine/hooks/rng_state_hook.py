@@ -74,6 +74,15 @@ class RNGStateHook(Hook):
     none). Data-loader workers need nothing: mmengine seeds each worker from
     the seed, the rank and the worker id, and the skipped batches replay
     them.
+
+    Validation leaves the generators as it found them (states taken before
+    it, put back after it): a validation pass draws from them (each
+    ``DataLoader`` pass takes a torch draw for its workers' seeds), and
+    mmengine validates *after* writing the checkpoint of the same
+    iteration or epoch -- so without this a run resumed from such a
+    checkpoint, the usual case (mmseg's schedules save and validate at the
+    same intervals), would draw differently from the uninterrupted run. It
+    also makes training independent of how often it validates.
     """
 
     # before CheckpointHook (VERY_LOW): the states are gathered there
@@ -82,6 +91,7 @@ class RNGStateHook(Hook):
     def __init__(self):
         self._resumed_state: Optional[dict] = None
         self._gathered: Optional[list] = None
+        self._before_val: Optional[dict] = None
 
     @staticmethod
     def capture() -> dict:
@@ -118,6 +128,20 @@ class RNGStateHook(Hook):
         if private is not None:
             state['teacher'] = private.state_dict()
         return state
+
+    def _restore_process_state(self, runner, state: dict) -> None:
+        private = self._private_rng(runner)
+        if private is not None and 'teacher' in state:
+            private.load_state_dict(state['teacher'])
+        self.restore(state)
+
+    def before_val(self, runner) -> None:
+        self._before_val = self._process_state(runner)
+
+    def after_val(self, runner) -> None:
+        state, self._before_val = self._before_val, None
+        if state is not None:
+            self._restore_process_state(runner, state)
 
     def gather_states(self, runner) -> None:
         """Collect every rank's states for the next checkpoint (called by

@@ -2,11 +2,12 @@
 (FRSKD_SPEC §1, §3, §4, §5)."""
 import copy
 import inspect
+import logging
 from numbers import Integral
 from typing import List, Optional, Sequence
 
 import torch
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, print_log
 from mmengine.structures import PixelData
 from torch import Tensor
 
@@ -19,12 +20,13 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from mmseg.utils import add_prefix
-from ..utils import PrivateRNG, distill_weight, scale_grad
+from ..utils import (PrivateRNG, distill_weight, distill_weight_by_epoch,
+                     scale_grad)
 from .head_tap import HeadTap
 from .unsupported import UnsupportedStudentError
 
 #: where the self-teacher reads (``self_teacher_input``)
-SELF_TEACHER_INPUTS = ('backbone', 'decoder')
+SELF_TEACHER_INPUTS = ('backbone', 'neck', 'decoder')
 #: offset of the self-teacher's random stream from the run's seed
 _TEACHER_SEED_OFFSET = 0x5E1F7EAC
 #: the decode-head losses that are the head's forward + loss_by_feat, so the
@@ -70,6 +72,10 @@ class FRSKDMixin:
       plus refinement.
     - ``'backbone'``: the student's feature levels ``F`` (the classification
       code's layout: a branch beside the student's decode head).
+    - ``'neck'``: the same levels ``F``, for a student whose neck is its
+      decoder (the paper's segmentation model: EfficientDet's FPN + BiFPN,
+      whose outputs the official self-teacher refines); the model must have
+      a neck.
 
     Self-teacher parameters no loss can reach (the bottom-up path when the
     head reads T1 only) are frozen at build.
@@ -78,7 +84,9 @@ class FRSKDMixin:
     student (``teacher_grad_scale``: 1 as in the official code, 0 detaches
     the self-teacher's inputs so only the distillation terms change the
     student). ``w(iter)`` is the spec §5 schedule (:func:`distill_weight`),
-    read from mmengine's ``MessageHub``.
+    read from mmengine's ``MessageHub``; in epochs, as the official script
+    steps it, with ``distill_warmup_epochs``/``distill_rampup_epochs``
+    (:func:`distill_weight_by_epoch`, for an ``EpochBasedTrainLoop``).
 
     Pairing with the baseline twin: everything of the self-teacher (building
     it, initialising it, its dropout) draws from a random stream of its own
@@ -103,14 +111,16 @@ class FRSKDMixin:
             at build); given ones are checked against them.
         teacher_head (dict, optional): Config of the self-teacher's decode
             head. None: the light classifier on the refined decoder map
-            (``'decoder'``), or (``'backbone'``) a copy of the decode head
+            (``'decoder'``), or (``'backbone'``, ``'neck'``) a copy of the
+            decode head
             (:attr:`COPIES_DECODE_HEAD`; else the light classifier on the
             deepest refined level). A dict without ``type``: that default
             updated with these keys (e.g. ``dict(in_index=0)``). A dict with
             ``type``: used as is (any non-cascade mmseg decode head). Unless
             given, ``in_channels`` is set from the self-teacher's output
             channels at the head's ``in_index``.
-        self_teacher_input (str): ``'decoder'`` or ``'backbone'`` (above).
+        self_teacher_input (str): ``'decoder'``, ``'backbone'`` or
+            ``'neck'`` (above).
         teacher_grad_scale (float): In [0, 1]: the factor on the gradient
             the self-teacher's losses send into the student (1: official).
         evaluate_teacher (bool): ``predict`` also writes the self-teacher's
@@ -124,6 +134,12 @@ class FRSKDMixin:
         distill_warmup_iters (int): Iterations with distillation weight 0.
         distill_rampup_iters (int): Iterations of the sigmoid ramp-up after
             the warm-up. 0 and 0: constant weights from the first iteration.
+        distill_warmup_epochs (int, optional): The warm-up in epochs instead
+            (with ``distill_rampup_epochs``; the iteration lengths must then
+            be 0), for an ``EpochBasedTrainLoop`` (tools/train.py refuses
+            other loops at config load; a loop of fewer than W + R epochs
+            is warned about once).
+        distill_rampup_epochs (int, optional): The ramp-up in epochs.
         **student: The mmseg segmentor's arguments (backbone, decode_head,
             neck, auxiliary_head, train_cfg, test_cfg, ...).
     """
@@ -148,12 +164,27 @@ class FRSKDMixin:
                      type='AttentionTransferLoss', p=2, loss_weight=50.0),
                  distill_warmup_iters: int = 0,
                  distill_rampup_iters: int = 0,
+                 distill_warmup_epochs: Optional[int] = None,
+                 distill_rampup_epochs: Optional[int] = None,
                  **student):
         self._check_student_args(student)
-        for name, value in (('distill_warmup_iters', distill_warmup_iters),
-                            ('distill_rampup_iters', distill_rampup_iters)):
+        by_epoch = (distill_warmup_epochs is not None
+                    or distill_rampup_epochs is not None)
+        lengths = dict(distill_warmup_iters=distill_warmup_iters,
+                       distill_rampup_iters=distill_rampup_iters)
+        if by_epoch:
+            lengths.update(distill_warmup_epochs=distill_warmup_epochs or 0,
+                           distill_rampup_epochs=distill_rampup_epochs or 0)
+        for name, value in lengths.items():
             if not isinstance(value, Integral) or value < 0:
                 raise ValueError(f'{name} must be an int >= 0, got {value!r}')
+        if by_epoch and (distill_warmup_iters or distill_rampup_iters):
+            raise ValueError(
+                'give the distillation schedule in iterations or in epochs, '
+                f'not both: got distill_warmup_iters={distill_warmup_iters}, '
+                f'distill_rampup_iters={distill_rampup_iters} and '
+                f'distill_warmup_epochs={distill_warmup_epochs}, '
+                f'distill_rampup_epochs={distill_rampup_epochs}')
         if self_teacher_input not in SELF_TEACHER_INPUTS:
             raise ValueError(
                 f'self_teacher_input must be one of {SELF_TEACHER_INPUTS}, '
@@ -166,6 +197,11 @@ class FRSKDMixin:
             raise ValueError(f'{type(self).__name__} needs a self_teacher '
                              "config, e.g. dict(type='SelfTeacherNeck', ...)")
         super().__init__(**student)
+        if self_teacher_input == 'neck' and not self.with_neck:
+            raise ValueError(
+                "self_teacher_input='neck' refines the student's neck "
+                f'outputs, but this {type(self).__name__} has no neck: use '
+                "'backbone' (its backbone levels) or 'decoder'")
         self.self_teacher_input = self_teacher_input
         self.teacher_grad_scale = float(teacher_grad_scale)
         self.evaluate_teacher = bool(evaluate_teacher)
@@ -188,6 +224,11 @@ class FRSKDMixin:
         self._freeze_untaught_self_teacher(probe_reads)
         self.distill_warmup_iters = int(distill_warmup_iters)
         self.distill_rampup_iters = int(distill_rampup_iters)
+        self._warned_short_loop = False
+        #: (W, R) in epochs, or None for the schedule in iterations
+        self.distill_epochs = (int(distill_warmup_epochs or 0),
+                               int(distill_rampup_epochs or 0)) \
+            if by_epoch else None
 
     # -- what the subclass says about its student --------------------------
     @property
@@ -318,7 +359,7 @@ class FRSKDMixin:
         """The self-teacher's input maps: ``feats`` (``'backbone'``), or the
         levels below the deepest one the distilled head reads and the map
         it classified (``'decoder'``)."""
-        if self.self_teacher_input == 'backbone':
+        if self.self_teacher_input != 'decoder':
             return self._level_maps(feats)
         head_map = tap.classified_map()
         levels = [] if self._one_map_backbone else self._level_maps(feats)
@@ -390,12 +431,13 @@ class FRSKDMixin:
                 feats = self.extract_feat(torch.zeros(1, 3, *size))
                 self._one_map_backbone = isinstance(feats, Tensor)
                 if self._one_map_backbone and \
-                        self.self_teacher_input == 'backbone':
+                        self.self_teacher_input != 'decoder':
                     raise UnsupportedStudentError(
                         f'{type(self.backbone).__name__} gives one feature '
                         'map at inference (and other maps in training), so '
                         "there are no levels for self_teacher_input="
-                        "'backbone' to refine: use 'decoder'")
+                        f"'{self.self_teacher_input}' to refine: use "
+                        "'decoder'")
                 _, reads = self.student_forward(feats)
         finally:
             self.train(was_training)
@@ -448,7 +490,7 @@ class FRSKDMixin:
         widths = self.self_teacher.out_channels
         if 'type' in teacher_head:
             cfg = teacher_head
-        elif self.self_teacher_input == 'backbone' and \
+        elif self.self_teacher_input != 'decoder' and \
                 self.COPIES_DECODE_HEAD:
             cfg = copy.deepcopy(decode_head)
             cfg.update(teacher_head)
@@ -502,11 +544,32 @@ class FRSKDMixin:
     # -- training --------------------------------------------------------
     @property
     def current_distill_weight(self) -> float:
-        """Spec §5 multiplier for the iteration being run (``MessageHub``
-        info ``'iter'``, 0 outside a training loop)."""
-        cur_iter = MessageHub.get_current_instance().get_info('iter', 0)
-        return distill_weight(cur_iter, self.distill_warmup_iters,
-                              self.distill_rampup_iters)
+        """Spec §5 multiplier for the iteration (or epoch) being run
+        (``MessageHub`` info ``'iter'``/``'epoch'``, 0 outside a training
+        loop)."""
+        hub = MessageHub.get_current_instance()
+        if self.distill_epochs is None:
+            return distill_weight(hub.get_info('iter', 0),
+                                  self.distill_warmup_iters,
+                                  self.distill_rampup_iters)
+        warmup, rampup = self.distill_epochs
+        max_epochs = hub.get_info('max_epochs')
+        if max_epochs is not None and max_epochs < warmup + rampup and \
+                not self._warned_short_loop:
+            # a shortened run is legitimate (resumed later with more
+            # epochs); an IterBasedTrainLoop ("1 epoch") is not, and
+            # tools/train.py refuses it at config load
+            self._warned_short_loop = True
+            reached = distill_weight_by_epoch(max_epochs - 1, warmup, rampup)
+            print_log(
+                f'the distillation schedule is in epochs ({warmup} of warm-up'
+                f' + {rampup} of ramp-up) but the training loop runs '
+                f'{max_epochs} epoch(s): its weights reach only '
+                f'{reached:.3g} (an IterBasedTrainLoop runs 1 epoch: use '
+                'distill_warmup_iters and distill_rampup_iters there)',
+                logger='current', level=logging.WARNING)
+        return distill_weight_by_epoch(hub.get_info('epoch', 0), warmup,
+                                       rampup)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Student losses (mmseg's keys) + self-teacher CE + distillation.

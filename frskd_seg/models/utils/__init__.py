@@ -1,5 +1,6 @@
+from .biased_conv_module import biased_conv_module
 from .depthwise_separable_block import DepthwiseSeparableBlock
-from .distill_schedule import distill_weight
+from .distill_schedule import distill_weight, distill_weight_by_epoch
 from .grad_scale import scale_grad
 from .private_rng import PrivateRNG
 from .resize_to import UPSAMPLE_MODES, max_pool_same, resize_to
@@ -7,5 +8,6 @@ from .weighted_fusion import WeightedFusion
 
 __all__ = [
     'DepthwiseSeparableBlock', 'WeightedFusion', 'resize_to', 'max_pool_same',
-    'UPSAMPLE_MODES', 'distill_weight', 'scale_grad', 'PrivateRNG'
+    'UPSAMPLE_MODES', 'distill_weight', 'distill_weight_by_epoch',
+    'scale_grad', 'PrivateRNG', 'biased_conv_module'
 ]

@@ -28,3 +28,26 @@ def distill_weight(cur_iter: int, warmup_iters: int = 0,
         return 1.0
     phase = min(max(cur_iter - warmup_iters, 0) / rampup_iters, 1.0)
     return float(math.exp(-5.0 * (1.0 - phase)**2))
+
+
+def distill_weight_by_epoch(cur_epoch: int, warmup_epochs: int = 0,
+                            rampup_epochs: int = 0) -> float:
+    """The multiplier at ``cur_epoch``, per epoch exactly as the official
+    segmentation script computes it (``main.py``): 0 for the first
+    ``warmup_epochs`` epochs, then ``sigmoid_rampup(e + 1 - W, R)`` =
+    ``exp(-5 (1 - min((e + 1 - W) / R, 1))^2)``, so the ramp's last epoch
+    (``W + R - 1``: the 60th of the official 40 + 20) has weight 1.
+
+    Args:
+        cur_epoch (int): 0-based index of the epoch being run (mmengine's
+            ``MessageHub`` info ``'epoch'``).
+        warmup_epochs (int): W >= 0.
+        rampup_epochs (int): R >= 0.
+    """
+    if warmup_epochs < 0 or rampup_epochs < 0:
+        raise ValueError('distillation warm-up and ramp-up lengths must be '
+                         f'>= 0, got warmup_epochs={warmup_epochs!r}, '
+                         f'rampup_epochs={rampup_epochs!r}')
+    if cur_epoch < warmup_epochs:
+        return 0.0
+    return distill_weight(cur_epoch + 1 - warmup_epochs, 0, rampup_epochs)

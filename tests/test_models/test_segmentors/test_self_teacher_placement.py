@@ -147,9 +147,16 @@ def test_evaluate_teacher_adds_the_teachers_prediction(tiny_decoder_cfg):
 
 
 @pytest.mark.parametrize('change, error, match', [
+    (dict(self_teacher_input='head'), ValueError,
+     "self_teacher_input must be one of \\('backbone', 'neck', 'decoder'\\),"
+     " got 'head'"),
     (dict(self_teacher_input='neck'), ValueError,
-     "self_teacher_input must be one of \\('backbone', 'decoder'\\), "
-     "got 'neck'"),
+     "self_teacher_input='neck' refines the student's neck outputs, but this "
+     "FRSKDEncoderDecoder has no neck: use 'backbone'"),
+    (dict(distill_warmup_iters=10, distill_rampup_epochs=2), ValueError,
+     'give the distillation schedule in iterations or in epochs, not both'),
+    (dict(distill_warmup_epochs=-1), ValueError,
+     'distill_warmup_epochs must be an int >= 0, got -1'),
     (dict(teacher_grad_scale=1.5), ValueError,
      r'teacher_grad_scale must be a number in \[0, 1\], got 1.5'),
     (dict(teacher_grad_scale=-0.1), ValueError,

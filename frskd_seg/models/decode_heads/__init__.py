@@ -1,0 +1,3 @@
+from .efficientdet_seg_head import EfficientDetSegHead
+
+__all__ = ['EfficientDetSegHead']
