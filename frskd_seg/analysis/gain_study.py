@@ -88,6 +88,12 @@ def study_configs(frskd_cfg: Config,
         raise ValueError('the study config must be an FRSKD config (model.'
                          f'type one of {sorted(STUDENT_TYPES)}), got '
                          f"{frskd_cfg.model.get('type')!r}")
+    if 'max_iters' not in frskd_cfg.get('train_cfg', {}):
+        # its checkpoints and evaluations are placed by iteration
+        raise ValueError(
+            'the gain study runs iteration-based configs (train_cfg.'
+            'max_iters), got train_cfg '
+            f"{dict(frskd_cfg.get('train_cfg', {}))!r}")
     arms = dict(
         frskd=copy.deepcopy(frskd_cfg),
         twin=copy.deepcopy(baseline_cfg) if baseline_cfg is not None else

@@ -43,6 +43,16 @@ def test_holdout_needs_the_voc0712_layout():
         holdout_voc12_val(cfg)
 
 
+def test_epoch_based_configs_are_refused():
+    from tests.conftest import REPO
+    cfg = load_config(osp.join(REPO, 'configs', 'paper',
+                               'frskd_effdet-d0_voc0712-512x512.py'))
+    with pytest.raises(ValueError, match='the gain study runs iteration-'
+                       r"based configs \(train_cfg.max_iters\), got "
+                       "train_cfg {'type': 'EpochBasedTrainLoop'"):
+        study_configs(cfg)
+
+
 def test_study_arms_differ_only_by_frskd():
     frskd = load_config(DEMO_CONFIG)
     arms = study_configs(frskd)

@@ -356,9 +356,9 @@ class FRSKDMixin:
         return max(i % num_levels for i in indices)
 
     def _reads(self, feats, tap: HeadTap) -> List[Tensor]:
-        """The self-teacher's input maps: ``feats`` (``'backbone'``), or the
-        levels below the deepest one the distilled head reads and the map
-        it classified (``'decoder'``)."""
+        """The self-teacher's input maps: ``feats`` (``'backbone'``,
+        ``'neck'``), or the levels below the deepest one the distilled head
+        reads and the map it classified (``'decoder'``)."""
         if self.self_teacher_input != 'decoder':
             return self._level_maps(feats)
         head_map = tap.classified_map()
