@@ -129,11 +129,10 @@ class RNGStateHook(Hook):
             state['teacher'] = private.state_dict()
         return state
 
-    def _restore_process_state(self, runner, state: dict) -> None:
+    def _restore_private_state(self, runner, state: dict) -> None:
         private = self._private_rng(runner)
         if private is not None and 'teacher' in state:
             private.load_state_dict(state['teacher'])
-        self.restore(state)
 
     def before_val(self, runner) -> None:
         self._before_val = self._process_state(runner)
@@ -141,7 +140,8 @@ class RNGStateHook(Hook):
     def after_val(self, runner) -> None:
         state, self._before_val = self._before_val, None
         if state is not None:
-            self._restore_process_state(runner, state)
+            self._restore_private_state(runner, state)
+            self.restore(state)
 
     def gather_states(self, runner) -> None:
         """Collect every rank's states for the next checkpoint (called by
@@ -209,9 +209,7 @@ class RNGStateHook(Hook):
             return
         loop = runner.train_loop
         state, self._resumed_state = _to_cpu(self._resumed_state), None
-        private = self._private_rng(runner)
-        if private is not None and 'teacher' in state:
-            private.load_state_dict(state['teacher'])
+        self._restore_private_state(runner, state)
         if hasattr(loop, 'dataloader_iterator'):
             # iteration-based loop: mmengine skips loop.iter batches first
             loop.dataloader_iterator = _RestoreBeforeBatch(
