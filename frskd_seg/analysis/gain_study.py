@@ -130,10 +130,29 @@ def evaluator(teacher: bool, classwise: bool = False) -> List[dict]:
     return metrics
 
 
-def config_key(cfg: Config, name: str) -> str:
-    """``<name>-<hash of the config's text>``: the cache key of its runs."""
-    digest = hashlib.sha1(cfg.pretty_text.encode()).hexdigest()[:10]
+def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
+    """``<name>-<hash of the config's text>``: the cache key of its runs.
+
+    ``threads`` (CPU threads per training) joins the hash when given: on a
+    CPU the thread count changes the order of floating-point sums, so runs
+    on 1 and on 2 threads are different samples, and the two arms of a pair
+    must use the same count to stay bit-identical until distillation.
+    """
+    text = cfg.pretty_text
+    if threads is not None:
+        text += f'\n# threads={threads}'
+    digest = hashlib.sha1(text.encode()).hexdigest()[:10]
     return f'{name}-{digest}'
+
+
+def default_jobs(threads: Optional[int], gpus: int = 1) -> int:
+    """Trainings at once: on a CPU-only machine as many as its cores hold at
+    ``threads`` each (two 1-thread runs on 2 cores train ~1.4x faster in all
+    than one 2-thread run: README, section 8); one where there is a GPU."""
+    import torch
+    if torch.cuda.is_available() or threads is None:
+        return 1
+    return max(1, (os.cpu_count() or 1) // max(1, threads))
 
 
 @dataclass
@@ -157,11 +176,12 @@ class Run:
         return osp.isfile(osp.join(self.work_dir, 'done'))
 
     def train(self, python: str = sys.executable, echo=None,
-              gpus: int = 1) -> None:
+              gpus: int = 1, threads: Optional[int] = None) -> None:
         """Train (or resume) unless finished, with ``tools/train.py`` (under
         ``torchrun --nproc_per_node gpus --launcher pytorch`` when ``gpus``
-        > 1). The output goes to train.log; ``echo`` gets its progress lines
-        (every 200th iteration's and the validation results)."""
+        > 1) on ``threads`` CPU threads (``OMP_NUM_THREADS``; None: torch's
+        default). The output goes to train.log; ``echo`` gets its progress
+        lines (every 200th iteration's and the validation results)."""
         if self.finished:
             return
         os.makedirs(self.work_dir, exist_ok=True)
@@ -177,10 +197,13 @@ class Run:
             cmd += ['--launcher', 'pytorch']
         if osp.isfile(osp.join(self.work_dir, 'last_checkpoint')):
             cmd.append('--resume')
+        env = dict(os.environ)
+        if threads is not None:
+            env['OMP_NUM_THREADS'] = str(threads)
         with open(osp.join(self.work_dir, 'train.log'), 'a') as log:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, cwd=REPO,
-                                    text=True)
+                                    text=True, env=env)
             for line in proc.stdout:
                 log.write(line)
                 if echo is not None and _is_progress(line):
@@ -253,6 +276,21 @@ def evaluate_checkpoint(cfg: Config, checkpoint: str, split: str,
     return {k: float(v) for k, v in metrics.items()}
 
 
+def detectable_effect(values: Sequence[float], level: float = 0.95,
+                      power: float = 0.8) -> float:
+    """The smallest mean gain a paired study of ``len(values)`` seeds with
+    their spread would find with probability ``power`` at two-sided
+    ``level``: ``(t_{1-a/2} + t_{power}) * sd / sqrt(n)``, n - 1 degrees of
+    freedom; NaN for n < 2."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n < 2:
+        return math.nan
+    from scipy import stats
+    t = stats.t.ppf(0.5 + level / 2, n - 1) + stats.t.ppf(power, n - 1)
+    return float(t * values.std(ddof=1) / math.sqrt(n))
+
+
 def t_interval(values: Sequence[float], level: float = 0.95):
     """Mean and the half-width of its ``level`` confidence interval (t
     distribution, n - 1 degrees of freedom); half-width NaN for n < 2."""
@@ -312,6 +350,7 @@ class StudyResult:
             gain, ci = t_interval(self.gains(split))
             out[split] = dict(
                 gain=gain, ci=ci,
+                detectable=detectable_effect(self.gains(split)),
                 twin=float(np.mean([self.metric('twin', s, split)
                                     for s in self.seeds])),
                 student=float(np.mean([self.metric('frskd', s, split)
@@ -334,17 +373,22 @@ class StudyResult:
         lines += [
             f'Seeds: {" ".join(map(str, self.seeds))} ({n} paired). '
             'Gain = FRSKD student - twin, mIoU; CI: 95 %, t distribution '
-            'over the seeds.', '',
-            '| split | twin | FRSKD student | gain (95 % CI) | self-teacher '
-            '| teacher - student at warm-up end | at the end |',
-            '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'
+            'over the seeds. Detectable: the smallest mean gain this many '
+            'seeds with this spread find 80 % of the time (two-sided, 5 %).',
+            '',
+            '| split | twin | FRSKD student | gain (95 % CI) | detectable '
+            '| self-teacher | teacher - student at warm-up end | at the end |',
+            '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
         ]
         for split, s in summary.items():
             ci = 'n/a' if math.isnan(s['ci']) else (
                 f'[{s["gain"] - s["ci"]:+.2f}, {s["gain"] + s["ci"]:+.2f}]')
+            detectable = ('n/a' if math.isnan(s['detectable']) else
+                          f'{s["detectable"]:.2f}')
             lines.append(
                 f'| {split} | {s["twin"]:.2f} | {s["student"]:.2f} | '
-                f'**{s["gain"]:+.2f}** {ci} | {s["teacher"]:.2f} | '
+                f'**{s["gain"]:+.2f}** {ci} | {detectable} | '
+                f'{s["teacher"]:.2f} | '
                 f'{s["lead_warmup"]:+.2f} | {s["lead_end"]:+.2f} |')
         lines += ['', '## Per seed (mIoU at the end)', '']
         head = '| seed |' + ''.join(
@@ -417,29 +461,46 @@ def run_study(frskd_cfg: Config,
               commands: Sequence[str] = (),
               python: str = sys.executable,
               gpus: int = 1,
+              threads: Optional[int] = None,
+              jobs: int = 1,
               echo=print) -> StudyResult:
     """Train and evaluate both arms for every seed (resumably), then write
-    ``report.md``, ``report.png`` and ``study.json`` in ``work_dir``."""
+    ``report.md``, ``report.png`` and ``study.json`` in ``work_dir``.
+
+    ``jobs`` trainings run at once, each on ``threads`` CPU threads (part of
+    the runs' cache key); the evaluations follow, one at a time.
+    """
     arms = study_configs(frskd_cfg, baseline_cfg, holdout)
     runs_dir = runs_dir or osp.join(work_dir, 'runs')
-    keys = {arm: config_key(cfg, arm) for arm, cfg in arms.items()}
+    keys = {arm: config_key(cfg, arm, threads) for arm, cfg in arms.items()}
     max_iters = int(frskd_cfg.train_cfg.max_iters)
     warmup = int(frskd_cfg.model.get('distill_warmup_iters', 0)) or max_iters
     splits = ['val', 'test'] if holdout else ['test']
+    runs = [
+        Run(arm, seed, cfg, osp.join(runs_dir, keys[arm], f'seed_{seed}'))
+        for seed in seeds for arm, cfg in arms.items()
+    ]
+    for run in runs:
+        echo(f'[gain_study] seed {run.seed} {run.arm}: '
+             f'{"cached" if run.finished else "training"} in '
+             f'{run.work_dir}')
+    todo = [run for run in runs if not run.finished]
+    if jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(jobs) as pool:
+            # list(): a failed training raises here
+            list(pool.map(lambda r: r.train(python, echo, gpus, threads),
+                          todo))
+    else:
+        for run in todo:
+            run.train(python, echo, gpus, threads)
     evals = {arm: {} for arm in arms}
-    for seed in seeds:
-        for arm, cfg in arms.items():
-            run = Run(arm, seed, cfg,
-                      osp.join(runs_dir, keys[arm], f'seed_{seed}'))
-            echo(f'[gain_study] seed {seed} {arm}: '
-                 f'{"cached" if run.finished else "training"} in '
-                 f'{run.work_dir}')
-            run.train(python, echo, gpus)
-            evals[arm][seed] = run.evaluate(sorted({warmup, max_iters}),
-                                            splits)
-            echo(f'[gain_study] seed {seed} {arm}: ' + ', '.join(
-                f'{sp} mIoU {evals[arm][seed][sp][str(max_iters)]["mIoU"]:.2f}'
-                for sp in splits))
+    for run in runs:
+        evals[run.arm][run.seed] = ev = run.evaluate(
+            sorted({warmup, max_iters}), splits)
+        echo(f'[gain_study] seed {run.seed} {run.arm}: ' + ', '.join(
+            f'{sp} mIoU {ev[sp][str(max_iters)]["mIoU"]:.2f}'
+            for sp in splits))
     result = StudyResult(list(seeds), evals, warmup, max_iters, splits,
                          list(commands))
     os.makedirs(work_dir, exist_ok=True)

@@ -8,6 +8,7 @@ import pytest
 from mmengine.config import Config
 
 from frskd_seg.analysis.gain_study import (StudyResult, config_key,
+                                           detectable_effect,
                                            holdout_voc12_val, run_study,
                                            study_configs, t_interval)
 from frskd_seg.cli.config_utils import set_data_root
@@ -20,6 +21,26 @@ def test_t_interval_by_hand():
     assert mean == 2.0
     assert half == pytest.approx(4.302653 / math.sqrt(3), rel=1e-6)
     assert math.isnan(t_interval([1.5])[1])
+
+
+def test_detectable_effect_by_hand():
+    # sd 1, n 3: (t_{0.975, 2} + t_{0.8, 2}) / sqrt(3); for 2 degrees of
+    # freedom t_p = (2p - 1) / sqrt(2 p (1 - p)): t_{0.8} = 0.6 / sqrt(0.32)
+    expected = (4.302653 + 0.6 / math.sqrt(0.32)) / math.sqrt(3)
+    assert detectable_effect([1.0, 2.0, 3.0]) == pytest.approx(expected,
+                                                              rel=1e-6)
+    # twice the spread, twice the effect; four times the seeds, about half
+    assert detectable_effect([2.0, 4.0, 6.0]) == pytest.approx(2 * expected,
+                                                              rel=1e-6)
+    assert detectable_effect([1.0, 2.0, 3.0] * 4) < expected / 2
+    assert math.isnan(detectable_effect([1.5]))
+
+
+def test_thread_count_is_part_of_the_cache_key():
+    cfg = load_config(DEMO_CONFIG)
+    keys = {config_key(cfg, 'frskd', t) for t in (None, 1, 2)}
+    assert len(keys) == 3
+    assert config_key(cfg, 'frskd', 1) == config_key(cfg, 'frskd', 1)
 
 
 def test_holdout_moves_voc12_val_out_of_training():
@@ -109,7 +130,7 @@ def test_study_result_statistics():
     assert summary['lead_end'] == pytest.approx((3 - 1 + 1) / 3)
     assert result.class_gains('test') == {'a': 1.0, 'b': -1.0}
     text = result.markdown('t')
-    assert '**+2.00** [-0.48, +4.48]' in text
+    assert '**+2.00** [-0.48, +4.48] | 3.10 |' in text
     assert 'python tools/x.py' in text
 
 
@@ -125,7 +146,8 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
         cfg[loader].num_workers = 0
         cfg[loader].persistent_workers = False
     messages = []
-    result = run_study(cfg, [0], str(tmp_path / 'study'),
+    # both arms train at once, one thread each
+    result = run_study(cfg, [0], str(tmp_path / 'study'), threads=1, jobs=2,
                        echo=messages.append)
     assert result.splits == ['val', 'test']
     for name in ('report.md', 'report.png', 'study.json'):
@@ -140,7 +162,8 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     assert sum('training' in m for m in messages) == 2
     # a second study finds both runs finished and evaluated
     messages.clear()
-    run_study(cfg, [0], str(tmp_path / 'study'), echo=messages.append)
+    run_study(cfg, [0], str(tmp_path / 'study'), threads=1,
+              echo=messages.append)
     assert sum('cached' in m for m in messages) == 2
 
 
@@ -157,6 +180,7 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
 
         def __init__(self, cmd, **kwargs):
             commands.append(cmd)
+            assert kwargs['env']['OMP_NUM_THREADS'] == '1'
             open(run.checkpoint(run.max_iters), 'w').close()
             self.stdout = iter([
                 'x - mmengine - INFO - Iter(train) [ 200/2000]  lr: 1\n',
@@ -172,7 +196,7 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
     echoed = []
     (tmp_path / 'run').mkdir()
     (tmp_path / 'run' / 'last_checkpoint').write_text('x')
-    run.train('py', echoed.append, gpus=gpus)
+    run.train('py', echoed.append, gpus=gpus, threads=1)
     cmd = commands[0]
     assert cmd[-1] == '--resume'
     if gpus > 1:
@@ -187,5 +211,5 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
     assert echoed == ['    frskd seed 3: Iter(train) [ 200/2000]  lr: 1',
                       '    frskd seed 3: Iter(val) [30/30]  mIoU: 50.0']
     assert run.finished
-    run.train('py', echoed.append, gpus=gpus)  # finished: nothing runs
+    run.train('py', echoed.append, gpus=gpus, threads=1)  # finished
     assert len(commands) == 1
