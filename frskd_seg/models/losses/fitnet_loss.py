@@ -44,7 +44,7 @@ class FitNetLoss(nn.Module):
                  loss_name: str = 'loss_fitnet'):
         super().__init__()
         check_channel_pairs(student_channels, teacher_channels)
-        self.loss_weight = check_loss_weight(loss_weight)
+        self.loss_weight = check_loss_weight(loss_weight, loss_name)
         self.regressors = nn.ModuleList(
             ConvModule(cs, ct, 1, norm_cfg=norm_cfg, act_cfg=dict(type='ReLU'))
             for cs, ct in zip(student_channels, teacher_channels))

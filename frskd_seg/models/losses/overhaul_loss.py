@@ -64,7 +64,7 @@ class OverhaulLoss(nn.Module):
                  loss_name: str = 'loss_overhaul'):
         super().__init__()
         check_channel_pairs(student_channels, teacher_channels)
-        self.loss_weight = check_loss_weight(loss_weight)
+        self.loss_weight = check_loss_weight(loss_weight, loss_name)
         self.connectors = nn.ModuleList(
             nn.Sequential(
                 nn.Conv2d(cs, ct, 1, bias=False),

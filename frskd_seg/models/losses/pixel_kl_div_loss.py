@@ -19,37 +19,67 @@ class PixelKLDivLoss(nn.Module):
     ``DistillKL`` of ``segmentation/utils/distill.py``) — not divided by B
     only, which would make it grow with H·W. The teacher logits are detached.
     Everything runs in float32 with autocast off, so fp16/bf16 training cannot
-    overflow here. If the teacher's map differs in size from the student's,
-    it is bilinearly resized to the student's. With ``ignore_index`` set and
-    a label given, pixels labelled ``ignore_index`` (nearest-resized to the
-    logits' size) are left out of the average; the official code keeps them,
-    so this is off by default.
+    overflow here.
+
+    Where the KL is taken (``resolution``): ``'student'`` resizes the
+    teacher's logits bilinearly to the student's (at stride 8 for a
+    DeepLabV3 student, the teacher's stride-4 map is shrunk); ``'label'``
+    upsamples *both* bilinearly to the label's size -- the input size in
+    training -- as the official code does before its KL.
+
+    Which pixels are averaged (``pixels``): ``'all'`` (official),
+    ``'labelled'`` (leaves out pixels labelled ``ignore_index``), or
+    ``'void'`` (only those: the object boundaries and unlabelled regions,
+    where the student gets no CE and the teacher is its only signal). The
+    label is nearest-resized to the size the KL is taken at; a batch with
+    no selected pixel gives 0.
 
     Args:
         tau (float): Temperature τ > 0 (official segmentation: 1).
         loss_weight (float): α.
-        ignore_index (int, optional): Label to leave out, e.g. 255.
+        resolution (str): ``'student'`` or ``'label'`` (above).
+        pixels (str): ``'all'``, ``'labelled'`` or ``'void'`` (above).
+        ignore_index (int): The label of void pixels (mmseg's 255).
         loss_name (str): Key of this term in the loss dict.
 
     Shapes:
         student_logits (B, K, H, W), teacher_logits (B, K, H', W'),
-        seg_label (B, H'', W'') or (B, 1, H'', W'') -> scalar.
+        seg_label (B, H'', W'') or (B, 1, H'', W'') -> scalar. ``seg_label``
+        is needed unless ``resolution='student'`` and ``pixels='all'``.
     """
 
+    RESOLUTIONS = ('student', 'label')
+    PIXELS = ('all', 'labelled', 'void')
+
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0,
-                 ignore_index: Optional[int] = None,
-                 loss_name: str = 'loss_kd'):
+                 resolution: str = 'student', pixels: str = 'all',
+                 ignore_index: int = 255, loss_name: str = 'loss_kd'):
         super().__init__()
         if not isinstance(tau, Real) or tau <= 0:
             raise ValueError(f'tau must be a number > 0, got {tau!r}')
+        if resolution not in self.RESOLUTIONS:
+            raise ValueError(f'{loss_name}: resolution must be one of '
+                             f'{self.RESOLUTIONS}, got {resolution!r}')
+        if pixels not in self.PIXELS:
+            raise ValueError(f'{loss_name}: pixels must be one of '
+                             f'{self.PIXELS}, got {pixels!r}')
+        if not isinstance(ignore_index, int):
+            raise ValueError(f'{loss_name}: ignore_index must be an int (the '
+                             f'label of void pixels), got {ignore_index!r}')
         self.tau = float(tau)
-        self.loss_weight = check_loss_weight(loss_weight)
+        self.loss_weight = check_loss_weight(loss_weight, loss_name)
+        self.resolution = resolution
+        self.pixels = pixels
         self.ignore_index = ignore_index
         self._loss_name = loss_name
 
     @property
     def loss_name(self) -> str:
         return self._loss_name
+
+    @property
+    def needs_label(self) -> bool:
+        return self.resolution == 'label' or self.pixels != 'all'
 
     def forward(self, student_logits: Tensor, teacher_logits: Tensor,
                 seg_label: Optional[Tensor] = None) -> Tensor:
@@ -59,31 +89,41 @@ class PixelKLDivLoss(nn.Module):
                 f'{self._loss_name}: student logits {tuple(student_logits.shape)}'
                 f' and teacher logits {tuple(teacher_logits.shape)} must both '
                 'be (B, num_classes, H, W) with the same B and num_classes')
+        if seg_label is not None and seg_label.dim() == 3:
+            seg_label = seg_label[:, None]
+        if self.needs_label and seg_label is None:
+            raise ValueError(
+                f'{self._loss_name}: resolution={self.resolution!r}, '
+                f'pixels={self.pixels!r} needs the label (seg_label)')
         with torch.autocast(device_type=student_logits.device.type,
                             enabled=False):
             zs = student_logits.float()
             zt = teacher_logits.detach().float()
-            if zt.shape[2:] != zs.shape[2:]:
-                zt = F.interpolate(zt, size=zs.shape[2:], mode='bilinear',
+            size = (seg_label.shape[2:] if self.resolution == 'label' else
+                    zs.shape[2:])
+            if zs.shape[2:] != size:
+                zs = F.interpolate(zs, size=size, mode='bilinear',
+                                   align_corners=False)
+            if zt.shape[2:] != size:
+                zt = F.interpolate(zt, size=size, mode='bilinear',
                                    align_corners=False)
             log_ps = F.log_softmax(zs / self.tau, dim=1)
             log_pt = F.log_softmax(zt / self.tau, dim=1)
             kl = (log_pt.exp() * (log_pt - log_ps)).sum(dim=1)  # (B, H, W)
-            if self.ignore_index is not None and seg_label is not None:
-                valid = self._valid_mask(seg_label, kl.shape[1:])
-                kl_mean = (kl * valid).sum() / valid.sum().clamp(min=1)
-            else:
+            if self.pixels == 'all':
                 kl_mean = kl.mean()
+            else:
+                chosen = self._pixel_mask(seg_label, kl.shape[1:])
+                kl_mean = (kl * chosen).sum() / chosen.sum().clamp(min=1)
             return self.loss_weight * self.tau**2 * kl_mean
 
-    def _valid_mask(self, seg_label: Tensor, size) -> Tensor:
-        if seg_label.dim() == 3:
-            seg_label = seg_label[:, None]
+    def _pixel_mask(self, seg_label: Tensor, size) -> Tensor:
         if seg_label.shape[2:] != size:
             seg_label = F.interpolate(seg_label.float(), size=size,
                                       mode='nearest')
-        return (seg_label[:, 0] != self.ignore_index).float()
+        void = seg_label[:, 0] == self.ignore_index
+        return (void if self.pixels == 'void' else ~void).float()
 
     def extra_repr(self) -> str:
         return (f'tau={self.tau}, loss_weight={self.loss_weight}, '
-                f'ignore_index={self.ignore_index}')
+                f'resolution={self.resolution!r}, pixels={self.pixels!r}')

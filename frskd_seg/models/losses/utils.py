@@ -2,10 +2,12 @@
 from numbers import Real
 
 
-def check_loss_weight(loss_weight) -> float:
+def check_loss_weight(loss_weight, loss_name: str = 'loss') -> float:
+    """``loss_weight`` as a float; a ValueError naming the loss unless it
+    is a number >= 0."""
     if not isinstance(loss_weight, Real) or loss_weight < 0:
-        raise ValueError(f'loss_weight must be a number >= 0, got '
-                         f'{loss_weight!r}')
+        raise ValueError(f'{loss_name}: loss_weight must be a number >= 0, '
+                         f'got {loss_weight!r}')
     return float(loss_weight)
 
 

@@ -221,6 +221,12 @@ class FRSKDMixin:
                 loss_kd) if loss_kd is not None else None
             self.loss_feat = MODELS.build(self._loss_feat_cfg(
                 loss_feat, self_teacher)) if loss_feat is not None else None
+        levels = getattr(self.loss_feat, 'levels', None)
+        num_levels = len(self.self_teacher.out_channels)
+        if levels and max(levels) >= num_levels:
+            raise ValueError(
+                f'loss_feat levels={levels} but the self-teacher refines '
+                f'{num_levels} levels (indices 0..{num_levels - 1})')
         self._freeze_untaught_self_teacher(probe_reads)
         self.distill_warmup_iters = int(distill_warmup_iters)
         self.distill_rampup_iters = int(distill_rampup_iters)

@@ -54,19 +54,72 @@ def test_identical_logits_give_zero():
     assert PixelKLDivLoss()(z, z.clone()).item() == pytest.approx(0, abs=1e-7)
 
 
-def test_ignore_index_leaves_pixels_out():
+def test_labelled_pixels_leave_void_out():
     zs, zt = logits(5), logits(6)
     label = torch.tensor([[[0, 255, 1], [2, 255, 255]],
                           [[255, 1, 1], [0, 0, 2]]])
     valid = label != 255
-    loss = PixelKLDivLoss(ignore_index=255)(zs, zt, label)
+    loss = PixelKLDivLoss(pixels='labelled')(zs, zt, label)
     assert loss.item() == pytest.approx(
         reference_kd(zs, zt, 1.0, valid), rel=1e-5)
-    # (B, 1, H, W) labels work as mmseg stacks them; off by default
-    assert PixelKLDivLoss(ignore_index=255)(
+    # (B, 1, H, W) labels work as mmseg stacks them; all pixels by default
+    assert PixelKLDivLoss(pixels='labelled')(
         zs, zt, label[:, None]).item() == pytest.approx(loss.item())
     assert PixelKLDivLoss()(zs, zt, label).item() == pytest.approx(
         reference_kd(zs, zt, 1.0), rel=1e-5)
+    # another void label
+    label7 = torch.where(label == 255, 7, label)
+    assert PixelKLDivLoss(pixels='labelled', ignore_index=7)(
+        zs, zt, label7).item() == pytest.approx(loss.item())
+
+
+def test_void_pixels_only():
+    zs, zt = logits(5), logits(6)
+    label = torch.tensor([[[0, 255, 1], [2, 255, 255]],
+                          [[255, 1, 1], [0, 0, 2]]])
+    loss = PixelKLDivLoss(pixels='void')(zs, zt, label)
+    assert loss.item() == pytest.approx(
+        reference_kd(zs, zt, 1.0, label == 255), rel=1e-5)
+    # the void and the labelled means weigh up to the mean over all pixels
+    labelled = PixelKLDivLoss(pixels='labelled')(zs, zt, label)
+    assert (4 * loss + 8 * labelled).item() / 12 == pytest.approx(
+        reference_kd(zs, zt, 1.0), rel=1e-5)
+    # a batch without void pixels: 0, with a gradient of zeros
+    zs.requires_grad_()
+    none = PixelKLDivLoss(pixels='void')(zs, zt, torch.zeros_like(label))
+    none.backward()
+    assert none.item() == 0 and zs.grad.abs().sum() == 0
+
+
+def test_label_resolution_upsamples_both_logits():
+    zs = logits(13, (2, 3, 2, 2)).requires_grad_()
+    zt = logits(14, (2, 3, 4, 4))
+    label = torch.zeros(2, 8, 8, dtype=torch.long)
+    loss = PixelKLDivLoss(resolution='label')(zs, zt, label)
+    up_s = F.interpolate(zs.detach(), size=(8, 8), mode='bilinear',
+                         align_corners=False)
+    up_t = F.interpolate(zt, size=(8, 8), mode='bilinear',
+                         align_corners=False)
+    assert loss.item() == pytest.approx(reference_kd(up_s, up_t, 1.0),
+                                        rel=1e-5)
+    loss.backward()  # the gradient reaches the student's own logits
+    assert zs.grad.shape == zs.shape and zs.grad.abs().sum() > 0
+    # not the student-resolution KL
+    assert loss.item() != pytest.approx(
+        PixelKLDivLoss()(zs.detach(), zt).item(), rel=1e-3)
+    # void pixels at the label's own resolution: no nearest resizing
+    label[:, :, :3] = 255
+    void = PixelKLDivLoss(resolution='label', pixels='void')(zs, zt, label)
+    assert void.item() == pytest.approx(
+        reference_kd(up_s, up_t, 1.0, label == 255), rel=1e-5)
+
+
+@pytest.mark.parametrize('kwargs', [dict(resolution='label'),
+                                    dict(pixels='void'),
+                                    dict(pixels='labelled')])
+def test_options_that_need_the_label_say_so(kwargs):
+    with pytest.raises(ValueError, match='loss_kd: .* needs the label'):
+        PixelKLDivLoss(**kwargs)(logits(0), logits(1))
 
 
 def test_label_is_resized_to_logits_size_by_nearest():
@@ -74,7 +127,7 @@ def test_label_is_resized_to_logits_size_by_nearest():
     label = torch.zeros(1, 4, 4, dtype=torch.long)
     label[0, :2, :2] = 255  # the top-left logit pixel, nearest-downsampled
     valid = torch.tensor([[[False, True], [True, True]]])
-    loss = PixelKLDivLoss(ignore_index=255)(zs, zt, label)
+    loss = PixelKLDivLoss(pixels='labelled')(zs, zt, label)
     assert loss.item() == pytest.approx(
         reference_kd(zs, zt, 1.0, valid), rel=1e-5)
 
@@ -104,7 +157,13 @@ def test_float32_under_bf16_autocast():
 @pytest.mark.parametrize('kwargs, match', [
     (dict(tau=0), 'tau must be a number > 0, got 0'),
     (dict(tau=-1.5), 'tau must be a number > 0, got -1.5'),
-    (dict(loss_weight=-1), 'loss_weight must be a number >= 0, got -1'),
+    (dict(loss_weight=-1),
+     'loss_kd: loss_weight must be a number >= 0, got -1'),
+    (dict(resolution='input'), "loss_kd: resolution must be one of "
+     r"\('student', 'label'\), got 'input'"),
+    (dict(pixels='boundary'), "loss_kd: pixels must be one of "
+     r"\('all', 'labelled', 'void'\), got 'boundary'"),
+    (dict(ignore_index=None), 'ignore_index must be an int'),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
