@@ -241,6 +241,26 @@ class Run:
         return cache
 
 
+    def diagnose(self, iters: Sequence[int], splits: Sequence[str]) -> dict:
+        """``{split: {iter: diagnostics}}`` of an FRSKD run's checkpoints
+        (:func:`diagnose_checkpoint`), cached in diagnostics.json."""
+        from .distill_diagnostics import diagnose_checkpoint
+        path = osp.join(self.work_dir, 'diagnostics.json')
+        cache = {}
+        if osp.isfile(path):
+            with open(path) as f:
+                cache = json.load(f)
+        for split in splits:
+            for it in iters:
+                if str(it) in cache.get(split, {}):
+                    continue
+                cache.setdefault(split, {})[str(it)] = diagnose_checkpoint(
+                    self.cfg, self.checkpoint(it), split)
+                with open(path, 'w') as f:
+                    json.dump(cache, f, indent=1)
+        return cache
+
+
 def _is_progress(line: str) -> bool:
     if 'Iter(val) [' in line:
         return 'mIoU' in line
@@ -313,6 +333,23 @@ class StudyResult:
     max_iters: int
     splits: List[str]
     commands: List[str] = field(default_factory=list)
+    #: per seed, the FRSKD run's ``{split: {iter: diagnostics}}``
+    #: (:mod:`.distill_diagnostics`), splits 'train' and :attr:`splits`
+    diagnostics: Dict[int, dict] = field(default_factory=dict)
+
+    def mean_diagnostics(self) -> Dict[str, Dict[str, float]]:
+        """Diagnostics averaged over the seeds, by ``'<split> @<iter>'``."""
+        rows = {}
+        if not self.diagnostics:
+            return rows
+        first = self.diagnostics[self.seeds[0]]
+        for split in first:
+            for it in sorted(first[split], key=int):
+                keys = first[split][it]
+                rows[f'{split} @{it}'] = {
+                    k: float(np.mean([self.diagnostics[s][split][it][k]
+                                      for s in self.seeds])) for k in keys}
+        return rows
 
     def metric(self, arm: str, seed: int, split: str, key: str = 'mIoU',
                it: Optional[int] = None) -> float:
@@ -403,6 +440,17 @@ class StudyResult:
                 row += (f' {twin:.2f} | {student:.2f} | '
                         f'{student - twin:+.2f} | {teacher:.2f} |')
             lines.append(row)
+        if self.diagnostics:
+            from .distill_diagnostics import diagnostics_table
+            lines += [
+                '', '## Diagnostics of the FRSKD runs (mean over seeds)', '',
+                'mIoU of the student and its self-teacher on the training '
+                'images (read with the test pipeline) and on the held-out '
+                'splits, at the end of the warm-up and at the end; the '
+                "self-teacher with its logits first reduced to the student's "
+                'logit resolution; shares of labelled pixels where one is '
+                'right and the other wrong.', '',
+                diagnostics_table(self.mean_diagnostics())]
         split = self.splits[-1]
         lines += ['', f'## Per-class gain ({split}, mean over seeds)', '',
                   '| class | gain |', '| --- | ---: |']
@@ -463,12 +511,15 @@ def run_study(frskd_cfg: Config,
               gpus: int = 1,
               threads: Optional[int] = None,
               jobs: int = 1,
+              diagnose: bool = True,
               echo=print) -> StudyResult:
     """Train and evaluate both arms for every seed (resumably), then write
     ``report.md``, ``report.png`` and ``study.json`` in ``work_dir``.
 
     ``jobs`` trainings run at once, each on ``threads`` CPU threads (part of
-    the runs' cache key); the evaluations follow, one at a time.
+    the runs' cache key); the evaluations follow, one at a time, and with
+    ``diagnose`` the diagnostics of the FRSKD runs (:mod:`.distill_diagnostics`)
+    on the training images and the study's splits.
     """
     arms = study_configs(frskd_cfg, baseline_cfg, holdout)
     runs_dir = runs_dir or osp.join(work_dir, 'runs')
@@ -495,14 +546,17 @@ def run_study(frskd_cfg: Config,
         for run in todo:
             run.train(python, echo, gpus, threads)
     evals = {arm: {} for arm in arms}
+    diagnostics = {}
     for run in runs:
-        evals[run.arm][run.seed] = ev = run.evaluate(
-            sorted({warmup, max_iters}), splits)
+        iters = sorted({warmup, max_iters})
+        evals[run.arm][run.seed] = ev = run.evaluate(iters, splits)
         echo(f'[gain_study] seed {run.seed} {run.arm}: ' + ', '.join(
             f'{sp} mIoU {ev[sp][str(max_iters)]["mIoU"]:.2f}'
             for sp in splits))
+        if run.arm == 'frskd' and diagnose:
+            diagnostics[run.seed] = run.diagnose(iters, ['train', *splits])
     result = StudyResult(list(seeds), evals, warmup, max_iters, splits,
-                         list(commands))
+                         list(commands), diagnostics)
     os.makedirs(work_dir, exist_ok=True)
     with open(osp.join(work_dir, 'report.md'), 'w') as f:
         f.write(result.markdown(title))
@@ -511,6 +565,7 @@ def run_study(frskd_cfg: Config,
         json.dump(dict(seeds=list(seeds), keys=keys, warmup=warmup,
                        max_iters=max_iters, splits=splits,
                        summary=result.summary(),
+                       diagnostics=result.mean_diagnostics(),
                        evals={a: {str(s): v for s, v in e.items()}
                               for a, e in evals.items()}), f, indent=1)
     return result

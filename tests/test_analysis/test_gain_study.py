@@ -159,6 +159,24 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     assert set(evals['test']) == {'1', '2'}
     assert 'teacher/mIoU' in evals['test']['2']
     assert 'IoU.background' in saved['evals']['twin']['0']['val']['2']
+    # the diagnostics score the same predictions as the evaluation (mmseg's
+    # IoUMetric rounds to 2 decimals), on the training images too
+    diag = result.diagnostics[0]
+    assert set(diag) == {'train', 'val', 'test'}
+    for split in ('val', 'test'):
+        for it in ('1', '2'):
+            assert diag[split][it]['student/mIoU'] == pytest.approx(
+                evals[split][it]['mIoU'], abs=0.006)
+            assert diag[split][it]['teacher/mIoU'] == pytest.approx(
+                evals[split][it]['teacher/mIoU'], abs=0.006)
+    for values in diag['train'].values():
+        assert 0 <= values['teacher_right_student_wrong'] <= 100
+        assert 0 <= values['student_right_teacher_wrong'] <= 100
+    assert set(saved['diagnostics']) == {f'{sp} @{it}' for sp in
+                                         ('train', 'val', 'test')
+                                         for it in (1, 2)}
+    assert '## Diagnostics of the FRSKD runs' in (
+        tmp_path / 'study' / 'report.md').read_text()
     assert sum('training' in m for m in messages) == 2
     # a second study finds both runs finished and evaluated
     messages.clear()
