@@ -82,8 +82,7 @@ def tiny_frskd_cfg():
     cfg.self_teacher.width_ratio = 0.25
     cfg.teacher_head = dict(channels=16)
     cfg.evaluate_teacher = False
-    cfg.distill_warmup_iters = 0
-    cfg.distill_rampup_iters = 0
+    cfg.distill_schedule = dict(type='DistillSchedule')
     return cfg
 
 
@@ -99,8 +98,7 @@ def tiny_decoder_cfg():
     cfg.teacher_head = None
     cfg.teacher_grad_scale = 1.0
     cfg.self_teacher.width_ratio = 0.25
-    cfg.distill_warmup_iters = 0
-    cfg.distill_rampup_iters = 0
+    cfg.distill_schedule = dict(type='DistillSchedule')
     return cfg
 
 
@@ -134,10 +132,22 @@ def batch():
     return make_batch()
 
 
+@pytest.fixture(autouse=True)
+def run_length():
+    """Model-level tests run as inside a training loop of 2000 iterations
+    (the length a fractional distillation schedule resolves against; mmengine
+    sets it in ``before_train``)."""
+    hub = MessageHub.get_current_instance()
+    before = hub.get_info('max_iters', None)
+    hub.update_info('max_iters', 2000)
+    yield
+    hub.update_info('max_iters', before)
+
+
 @pytest.fixture
 def message_hub():
     """The current MessageHub, with 'iter', 'epoch' and 'max_epochs'
-    restored afterwards."""
+    restored afterwards (and 'max_iters' by :func:`run_length`)."""
     hub = MessageHub.get_current_instance()
     before = {k: hub.get_info(k, None) for k in ('iter', 'epoch')}
     max_epochs = hub.get_info('max_epochs', None)
@@ -164,7 +174,7 @@ def synthetic_voc(tmp_path_factory):
 SHORT_RUN = [
     'train_cfg.max_iters=8', 'train_cfg.val_interval=8',
     'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=2',
-    'model.distill_warmup_iters=4', 'model.distill_rampup_iters=4',
+    'model.distill_schedule.warmup=4', 'model.distill_schedule.rampup=4',
     # no loader worker processes: each costs seconds to start and stop
     *(f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader',
                                        'test_dataloader')

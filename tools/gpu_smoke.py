@@ -31,7 +31,7 @@ FULL = osp.join(REPO, 'configs', 'frskd_deeplab_voc.py')
 SHORT = [
     'train_cfg.max_iters=6', 'train_cfg.val_interval=6',
     'default_hooks.checkpoint.interval=3', 'default_hooks.logger.interval=1',
-    'model.distill_warmup_iters=2', 'model.distill_rampup_iters=2',
+    'model.distill_schedule.warmup=2', 'model.distill_schedule.rampup=2',
     'randomness.seed=0', 'randomness.diff_rank_seed=True'
 ]
 SYNC_BN = [

@@ -10,11 +10,10 @@
 # classifier (1x1 conv), reads the finest refined level T1 (stride 4) rather
 # than the refined head map, and its CE does not reach the student
 # (teacher_grad_scale=0; official: 1), which then changes only through
-# distillation. Official tau = 1, alpha = 1, beta = 50 and the spec §5
-# schedule over mmseg's 20k iterations: no distillation for the first 2/3,
-# then a sigmoid ramp-up over the last 1/3 (official: 40 + 20 of 60 epochs).
+# distillation. Official tau = 1, alpha = 1, beta = 50 and the official
+# schedule as fractions of any run: no distillation for the first 2/3, then a
+# sigmoid ramp-up over the last 1/3 (official: 40 + 20 of 60 epochs).
 # Self-teacher widths 0.125 x what it reads keep it small (README, "Cost").
-frskd_max_iters = 20000
 frskd_model = dict(
     type='FRSKDEncoderDecoder',
     self_teacher_input='decoder',
@@ -29,5 +28,4 @@ frskd_model = dict(
     evaluate_teacher=True,
     loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
     loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
-    distill_warmup_iters=frskd_max_iters * 2 // 3,
-    distill_rampup_iters=frskd_max_iters - frskd_max_iters * 2 // 3)
+    distill_schedule=dict(type='DistillSchedule', warmup=2 / 3, rampup=1 / 3))

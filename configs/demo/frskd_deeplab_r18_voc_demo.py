@@ -10,7 +10,6 @@
 # the validation split (README, section 8).
 _base_ = './deeplab_r18_voc_demo.py'
 
-max_iters = 2000
 model = dict(
     type='FRSKDEncoderDecoder',
     self_teacher_input='decoder',
@@ -25,5 +24,6 @@ model = dict(
     evaluate_teacher=True,
     loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
     loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
-    distill_warmup_iters=max_iters * 2 // 3,
-    distill_rampup_iters=max_iters - max_iters * 2 // 3)
+    # no distillation for the first 2/3 of the run, a sigmoid ramp-up over
+    # the last third: fractions, so a shortened run still distils
+    distill_schedule=dict(type='DistillSchedule', warmup=2 / 3, rampup=1 / 3))

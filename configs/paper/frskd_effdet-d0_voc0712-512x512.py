@@ -31,5 +31,5 @@ model = dict(
     evaluate_teacher=True,
     loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
     loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
-    distill_warmup_epochs=40,
-    distill_rampup_epochs=20)
+    distill_schedule=dict(
+        type='DistillSchedule', warmup=40, rampup=20, by_epoch=True))

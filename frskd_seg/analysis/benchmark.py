@@ -17,6 +17,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.structures import PixelData
 from torch.profiler import ProfilerActivity, profile, record_function
 
+from frskd_seg.models.utils import DEPRECATED_SCHEDULE_KEYS
 from frskd_seg.models.segmentors import STUDENT_TYPES, FRSKDMixin
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -35,10 +36,9 @@ def build_benchmark_model(cfg: Config, device: str) -> torch.nn.Module:
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pretrained = None
     if model_cfg.get('type') in STUDENT_TYPES:
-        model_cfg.distill_warmup_iters = 0
-        model_cfg.distill_rampup_iters = 0
-        for key in ('distill_warmup_epochs', 'distill_rampup_epochs'):
+        for key in DEPRECATED_SCHEDULE_KEYS:
             model_cfg.pop(key, None)
+        model_cfg.distill_schedule = dict(type='DistillSchedule')
         model_cfg.evaluate_teacher = False
     model = MODELS.build(Config(dict(model=model_cfg)).model)
     return revert_sync_batchnorm(model).to(device)

@@ -41,6 +41,7 @@ from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.evaluation.metrics.frskd_iou_metric import TEACHER_PRED_KEY
 from frskd_seg.models.segmentors import STUDENT_TYPES
+from frskd_seg.models.utils import model_distill_schedule
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HOLDOUTS = (None, 'voc12-val')
@@ -99,7 +100,8 @@ def study_configs(frskd_cfg: Config,
         twin=copy.deepcopy(baseline_cfg) if baseline_cfg is not None else
         baseline_twin_config(frskd_cfg))
     max_iters = frskd_cfg.train_cfg.max_iters
-    milestone = frskd_cfg.model.get('distill_warmup_iters', 0) or max_iters
+    milestone = model_distill_schedule(
+        frskd_cfg.model).warmup_end(max_iters) or max_iters
     for name, cfg in arms.items():
         if holdout == 'voc12-val':
             cfg = arms[name] = holdout_voc12_val(cfg)
@@ -525,7 +527,8 @@ def run_study(frskd_cfg: Config,
     runs_dir = runs_dir or osp.join(work_dir, 'runs')
     keys = {arm: config_key(cfg, arm, threads) for arm, cfg in arms.items()}
     max_iters = int(frskd_cfg.train_cfg.max_iters)
-    warmup = int(frskd_cfg.model.get('distill_warmup_iters', 0)) or max_iters
+    warmup = model_distill_schedule(
+        frskd_cfg.model).warmup_end(max_iters) or max_iters
     splits = ['val', 'test'] if holdout else ['test']
     runs = [
         Run(arm, seed, cfg, osp.join(runs_dir, keys[arm], f'seed_{seed}'))

@@ -128,6 +128,17 @@ def build_cpu_model(model_cfg: dict, seed: int = 0, init: bool = True):
     return revert_sync_batchnorm(model)
 
 
+def at_size(model_cfg: dict, size: int) -> dict:
+    """``model_cfg`` whose data preprocessor pads to ``size`` x ``size``:
+    the size the FRSKD build measures the student at (its probe forward),
+    so a check at a small size builds at that size too (size 0: the
+    config's own)."""
+    model_cfg = copy.deepcopy(model_cfg)
+    if size and model_cfg.get('data_preprocessor') is not None:
+        model_cfg['data_preprocessor']['size'] = (size, size)
+    return model_cfg
+
+
 def train_step_and_predict(model, num_classes: int, size: int):
     """One training step's losses (backward run) and the prediction's
     logits of one image."""
@@ -220,7 +231,7 @@ def check_config(path: str, sizes=SIZES, twin: bool = True) -> CheckResult:
         # a refusal comes first, at build, whatever else the model needs
         frskd = build_error = None
         try:
-            frskd = build_cpu_model(frskd_cfg, init=twin)
+            frskd = build_cpu_model(at_size(frskd_cfg, sizes[0]), init=twin)
         except UnsupportedStudentError as exc:
             result.status, result.message = REFUSED, str(exc)
             return result
@@ -252,8 +263,9 @@ def check_config(path: str, sizes=SIZES, twin: bool = True) -> CheckResult:
             result.message = 'the plain model fails too: ' + _error(
                 plain_error)
             return result
-        if build_error is not None:
-            raise build_error
+        if build_error is not None or result.size != sizes[0]:
+            # measured at the size the plain model runs at (BEiT, MAE)
+            frskd = build_cpu_model(at_size(frskd_cfg, result.size))
         logits = train_step_and_predict(frskd, num_classes, result.size)
         # the FRSKD model's BN statistics moved in its step: compare with
         # the plain model holding exactly its state (the probed plain model,

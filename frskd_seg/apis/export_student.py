@@ -34,8 +34,7 @@ ARCHITECTURE_PACKAGES = ('frskd_seg.models.backbones.',
                          'frskd_seg.models.necks.',
                          'frskd_seg.models.decode_heads.')
 #: state-dict prefixes of the modules that exist only for training
-FRSKD_STATE_PREFIXES = ('self_teacher.', 'teacher_head.', 'loss_kd.',
-                        'loss_feat.')
+FRSKD_STATE_PREFIXES = tuple(f'{name}.' for name in FRSKDMixin.TEACHER_SIDE)
 
 
 def baseline_twin_config(cfg: Config) -> Config:

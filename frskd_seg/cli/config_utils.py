@@ -56,26 +56,14 @@ def load_config(config: str, cfg_options: Optional[dict] = None,
 
 
 def check_distill_schedule(cfg: Config) -> None:
-    """Refuse a distillation schedule in epochs with a training loop that
-    is not epoch-based: an ``IterBasedTrainLoop`` runs "1 epoch", so the
-    distillation weights would stay at their warm-up value, 0."""
+    """Refuse, at config load, an FRSKD model whose distillation schedule
+    cannot run with the config's training loop
+    (:meth:`DistillSchedule.check_loop`)."""
+    from frskd_seg.models.segmentors import STUDENT_TYPES
+    from frskd_seg.models.utils import model_distill_schedule
     model = cfg.get('model', {})
-    epochs = {k: model.get(k) for k in ('distill_warmup_epochs',
-                                        'distill_rampup_epochs')
-              if model.get(k) is not None}
-    if not epochs:
-        return
-    train_cfg = cfg.get('train_cfg') or {}
-    by_epoch = train_cfg.get('type') == 'EpochBasedTrainLoop' or (
-        'type' not in train_cfg and train_cfg.get('by_epoch', False))
-    if not by_epoch:
-        given = ', '.join(f'{k}={v}' for k, v in epochs.items())
-        raise ValueError(
-            f'the model gives its distillation schedule in epochs ({given}) '
-            'but train_cfg is not an EpochBasedTrainLoop (got '
-            f"{train_cfg.get('type', train_cfg)!r}): use "
-            "train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=...) or "
-            'model.distill_warmup_iters / model.distill_rampup_iters')
+    if model.get('type') in STUDENT_TYPES:
+        model_distill_schedule(model).check_loop(cfg.get('train_cfg'))
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:

@@ -50,13 +50,13 @@ def test_benchmark_against_the_twin():
 def test_benchmarked_model_is_deployed_and_distils_at_full_weight():
     cfg = load_config(DEMO_CONFIG)
     cfg.model.evaluate_teacher = True
-    cfg.model.distill_warmup_iters = 100
+    cfg.model.distill_schedule = dict(type='DistillSchedule', warmup=100)
     model = build_benchmark_model(cfg, 'cpu')
     # inference times the student alone, as deployed
     assert model.evaluate_teacher is False
     assert model.current_distill_weight == 1.0
-    cfg.model.distill_warmup_iters = cfg.model.distill_rampup_iters = 0
-    cfg.model.distill_warmup_epochs = 40
+    cfg.model.distill_schedule = dict(type='DistillSchedule', warmup=40,
+                                      by_epoch=True)
     assert build_benchmark_model(
         cfg, 'cpu').current_distill_weight == 1.0
 

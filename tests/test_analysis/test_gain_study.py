@@ -138,8 +138,8 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     cfg = load_config(DEMO_CONFIG)
     set_data_root(cfg, synthetic_voc)
     cfg.train_cfg.max_iters = 2
-    cfg.model.distill_warmup_iters = 1
-    cfg.model.distill_rampup_iters = 1
+    cfg.model.distill_schedule = dict(type='DistillSchedule', warmup=1,
+                                      rampup=1)
     cfg.train_dataloader.batch_size = 2
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         # worker processes cost seconds to start and stop per evaluation

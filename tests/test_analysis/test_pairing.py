@@ -58,7 +58,7 @@ def paired_runs(synthetic_voc, tmp_path_factory):
     # the self-teacher's CE detached and distillation after the warm-up:
     # the student trains exactly as its twin
     cfg.model.teacher_grad_scale = 0.0
-    cfg.model.distill_warmup_iters = 100
+    cfg.model.distill_schedule = dict(type='DistillSchedule', warmup=100)
     cfg.randomness = dict(seed=7)
     runs = {}
     # on the CPU on a GPU host too: bit-for-bit claims, and CUDA's

@@ -33,13 +33,13 @@ def test_amp_resume_work_dir_and_cfg_options(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.cuda, 'get_device_capability', touches_a_gpu)
     cfg = train_cfg('--amp', '--resume', '--work-dir', str(tmp_path),
                     '--cfg-options', 'train_cfg.max_iters=7',
-                    'model.distill_warmup_iters=3')
+                    'model.distill_schedule.warmup=3')
     assert cfg.optim_wrapper.type == 'DeviceAmpOptimWrapper'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
     assert cfg.optim_wrapper.dtype == 'auto'
     assert cfg.resume is True and cfg.work_dir == str(tmp_path)
     assert cfg.train_cfg.max_iters == 7
-    assert cfg.model.distill_warmup_iters == 3
+    assert cfg.model.distill_schedule.warmup == 3
 
 
 @pytest.mark.parametrize('capability, dtype', [((9, 0), 'bfloat16'),

@@ -7,6 +7,7 @@ import torch
 from mmengine.config import Config
 
 from frskd_seg.cli.config_utils import set_data_root
+from frskd_seg.models.utils import model_distill_schedule
 from tests.conftest import REPO, build_model
 
 CONFIGS = sorted(
@@ -46,9 +47,9 @@ def test_frskd_config_differs_from_its_twin_only_in_frskd():
     assert frskd.model.loss_kd == dict(type='PixelKLDivLoss', tau=1.0,
                                        loss_weight=1.0)
     assert frskd.model.loss_feat.loss_weight == 50.0
-    assert frskd.model.distill_warmup_iters == 13333
-    assert frskd.model.distill_rampup_iters == 6667
     assert frskd.train_cfg.max_iters == 20000
+    schedule = model_distill_schedule(frskd.model)
+    assert schedule.lengths(frskd.train_cfg.max_iters) == (13333, 6667)
 
 
 def test_voc0712_protocol():

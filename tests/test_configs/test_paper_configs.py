@@ -82,7 +82,8 @@ def test_the_official_schedule():
     assert (step.type, step.milestones, step.gamma, step.by_epoch) == (
         'MultiStepLR', [40], 0.1, True)
     m = cfg.model
-    assert (m.distill_warmup_epochs, m.distill_rampup_epochs) == (40, 20)
+    assert m.distill_schedule == dict(type='DistillSchedule', warmup=40,
+                                      rampup=20, by_epoch=True)
     assert m.loss_kd.tau == 1.0 and m.loss_kd.loss_weight == 1.0
     assert m.loss_feat.loss_weight == 50.0 and m.teacher_grad_scale == 1.0
     assert m.self_teacher_input == 'neck'
@@ -134,9 +135,9 @@ def test_epoch_schedule_needs_an_epoch_loop(message_hub, monkeypatch):
     check_distill_schedule(cfg)  # the config as shipped
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=6250)
     with pytest.raises(ValueError, match=r"schedule in epochs \("
-                       r"distill_warmup_epochs=40, distill_rampup_epochs=20\)"
-                       r" but train_cfg is not an EpochBasedTrainLoop \(got "
-                       r"'IterBasedTrainLoop'\)"):
+                       r"DistillSchedule\(warmup=40, rampup=20, by_epoch="
+                       r"True\)\) but train_cfg is not an EpochBasedTrainLoop"
+                       r" \(got 'IterBasedTrainLoop'\)"):
         check_distill_schedule(cfg)
     # at run time, a loop shorter than the schedule is warned about once
     from frskd_seg.models.segmentors import frskd_mixin
@@ -147,8 +148,10 @@ def test_epoch_schedule_needs_an_epoch_loop(message_hub, monkeypatch):
     message_hub.update_info('max_epochs', 1)
     for _ in range(2):
         assert model.current_distill_weight == 0.0
-    [(msg, kwargs)] = [x for x in logged if 'schedule is in epochs' in x[0]]
-    assert 'runs 1 epoch(s): its weights reach only 0 ' in msg
+    [(msg, kwargs)] = [x for x in logged if 'distillation schedule' in x[0]]
+    assert msg.startswith('the distillation schedule (warm-up 40 + ramp-up '
+                          '20 epochs) ends after the training loop (1 '
+                          'epochs), so this run never distils')
     assert kwargs['level'] == logging.WARNING
 
 

@@ -26,8 +26,8 @@ def command(work_dir, data_root, resume=False):
         f'train_cfg.max_iters={ITERS}', 'train_cfg.val_interval=100',
         'default_hooks.checkpoint.interval=100',
         'default_hooks.logger.interval=1', 'randomness.seed=0',
-        'randomness.deterministic=True', 'model.distill_warmup_iters=3',
-        'model.distill_rampup_iters=4', 'train_dataloader.num_workers=0',
+        'randomness.deterministic=True', 'model.distill_schedule.warmup=3',
+        'model.distill_schedule.rampup=4', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False'
     ]
 

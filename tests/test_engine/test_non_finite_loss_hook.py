@@ -52,7 +52,7 @@ def test_training_stops_and_keeps_the_last_good_checkpoint(synthetic_voc,
         '--data-root', synthetic_voc, '--cfg-options',
         'optim_wrapper.optimizer.lr=1e12', 'train_cfg.max_iters=6',
         'default_hooks.checkpoint.interval=1',
-        'model.distill_warmup_iters=0', 'model.distill_rampup_iters=0')
+        'model.distill_schedule.warmup=0', 'model.distill_schedule.rampup=0')
     assert proc.returncode != 0
     assert 'FloatingPointError: non-finite loss term' in proc.stderr
     assert "'decode.loss_ce' = nan" in proc.stderr

@@ -14,8 +14,8 @@ def options(max_iters, workers):
         f'train_cfg.max_iters={max_iters}', 'train_cfg.val_interval=100',
         'default_hooks.checkpoint.interval=2',
         'default_hooks.logger.interval=1', 'randomness.seed=0',
-        'randomness.deterministic=True', 'model.distill_warmup_iters=3',
-        'model.distill_rampup_iters=4',
+        'randomness.deterministic=True', 'model.distill_schedule.warmup=3',
+        'model.distill_schedule.rampup=4',
         f'train_dataloader.num_workers={workers}',
         f'train_dataloader.persistent_workers={workers > 0}'
     ]

@@ -38,8 +38,8 @@ def test_two_process_training_and_testing(synthetic_voc, tmp_path):
         '--data-root', synthetic_voc, '--cfg-options', gloo,
         'train_cfg.max_iters=6', 'train_cfg.val_interval=6',
         'default_hooks.checkpoint.interval=3',
-        'default_hooks.logger.interval=2', 'model.distill_warmup_iters=2',
-        'model.distill_rampup_iters=2', 'train_dataloader.num_workers=1',
+        'default_hooks.logger.interval=2', 'model.distill_schedule.warmup=2',
+        'model.distill_schedule.rampup=2', 'train_dataloader.num_workers=1',
         # each rank draws differently, so each needs its own states
         'randomness.seed=0', 'randomness.diff_rank_seed=True',
         'randomness.deterministic=True'

@@ -21,8 +21,8 @@ test_dataloader = val_dataloader
 # the end and keep it on resuming
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[2],
                         end=3)]
-model = dict(distill_warmup_iters=0, distill_rampup_iters=0,
-             distill_warmup_epochs=1, distill_rampup_epochs=2)
+model = dict(distill_schedule=dict(type='DistillSchedule', warmup=1,
+                                   rampup=2, by_epoch=True))
 default_hooks = dict(logger=dict(interval=1, log_metric_by_epoch=True),
                      checkpoint=dict(by_epoch=True, interval=1))
 log_processor = dict(by_epoch=True)

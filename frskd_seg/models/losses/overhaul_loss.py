@@ -43,8 +43,10 @@ class OverhaulLoss(nn.Module):
     ``T_i^pre`` are the self-teacher's outputs before their final ReLU and
     ``m_i`` comes from the current (detached) affine parameters of the norm
     layer that produced them; the official code computes the margins once at
-    construction, when those are still 1 and 0. :class:`FRSKDEncoderDecoder`
-    passes the pre-activations and norms, and fills in the channels.
+    construction, when those are still 1 and 0. Both come with the
+    self-teacher's output (:class:`RefinedFeatures` ``preacts`` and
+    ``norms``: :class:`SelfTeacherNeck` gives them); the segmentor fills in
+    the channels.
 
     Args:
         student_channels (Sequence[int]): Channels of F_1..F_n.
@@ -53,8 +55,9 @@ class OverhaulLoss(nn.Module):
         norm_cfg (dict): Norm of the connectors.
         loss_name (str): Key of this term in the loss dict.
     """
-    #: FRSKDEncoderDecoder hands over pre-ReLU teacher maps and their norms
-    uses_teacher_preact = True
+    #: reads the pre-activations of the self-teacher's output (checked at
+    #: build against the self-teacher's ``gives_preacts``)
+    needs_preacts = True
 
     def __init__(self,
                  student_channels: Sequence[int],
@@ -77,8 +80,17 @@ class OverhaulLoss(nn.Module):
         return self._loss_name
 
     def forward(self, student_feats: Sequence[Tensor],
-                teacher_preacts: Sequence[Tensor],
-                teacher_norms: Sequence[nn.Module]) -> Tensor:
+                teacher_feats) -> Tensor:
+        """``student_feats``: n (B, C_i, H_i, W_i); ``teacher_feats``: the
+        self-teacher's :class:`RefinedFeatures`, with ``preacts`` and
+        ``norms``. Returns a scalar (float32)."""
+        teacher_preacts = getattr(teacher_feats, 'preacts', None)
+        teacher_norms = getattr(teacher_feats, 'norms', None)
+        if teacher_preacts is None or teacher_norms is None:
+            raise ValueError(
+                f'{self._loss_name}: the teacher features carry no '
+                'pre-activations and norms (a RefinedFeatures from a '
+                'self-teacher with gives_preacts, e.g. SelfTeacherNeck)')
         n = len(self.connectors)
         check_feature_pairs(self._loss_name, student_feats, teacher_preacts,
                             n)

@@ -13,6 +13,7 @@ from torch import Tensor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 from ..utils import biased_conv_module
+from .refined_features import RefinedFeatures
 
 
 def _node(channels: int, norm_cfg: ConfigType, act_cfg: ConfigType):
@@ -133,8 +134,10 @@ class BiFPNSeg(BaseModule):
             top_down_only=last_top_down_only and i == num_layers - 1,
             norm_cfg=norm_cfg, act_cfg=act_cfg) for i in range(num_layers)))
 
-    def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, ...]:
+    def forward(self, inputs: Sequence[Tensor]) -> RefinedFeatures:
+        """The refined levels (no pre-activations: its nodes end in ReLU
+        inside each layer, and FRSKD's official model distils the maps)."""
         if len(inputs) != len(self.in_channels):
             raise ValueError(f'BiFPNSeg was built for {len(self.in_channels)} '
                              f'levels, got {len(inputs)}')
-        return self.layers(tuple(inputs))
+        return RefinedFeatures(self.layers(tuple(inputs)))

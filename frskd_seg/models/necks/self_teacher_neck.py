@@ -12,6 +12,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 from ..utils import (UPSAMPLE_MODES, DepthwiseSeparableBlock, WeightedFusion,
                      resize_to)
+from .refined_features import RefinedFeatures
 
 
 class _Resample(nn.Module):
@@ -96,8 +97,12 @@ class SelfTeacherNeck(BaseModule):
         init_cfg (dict, optional): mmengine initialisation config.
 
     Shapes:
-        n tensors (B, c_i, H_i, W_i) -> tuple of n tensors (B, d_i, H_i, W_i).
+        n tensors (B, c_i, H_i, W_i) -> :class:`RefinedFeatures` of n
+        tensors (B, d_i, H_i, W_i), with their pre-activations.
     """
+
+    #: its output carries the pre-activations and their norms
+    gives_preacts = True
 
     def __init__(self,
                  in_channels: Sequence[int],
@@ -196,14 +201,10 @@ class SelfTeacherNeck(BaseModule):
                 f'{self.in_channels} but received {len(got)} feature maps '
                 f'with channels {got}')
 
-    def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, ...]:
-        return self.forward_with_preact(inputs)[0]
-
-    def forward_with_preact(
-        self, inputs: Sequence[Tensor]
-    ) -> Tuple[Tuple[Tensor, ...], Tuple[Tensor, ...]]:
-        """Refined maps ``ReLU(T_i)`` and the ``T_i`` before that ReLU (what
-        :class:`OverhaulLoss` distills), both tuples of n (B, d_i, H_i, W_i)."""
+    def forward(self, inputs: Sequence[Tensor]) -> RefinedFeatures:
+        """Refined maps ``ReLU(T_i)``, with the ``T_i`` before that ReLU
+        (``preacts``: what :class:`OverhaulLoss` distills) and the norm
+        layers that produced them (``norms``); n (B, d_i, H_i, W_i) each."""
         self._check_inputs(inputs)
         n = self.num_levels
         sizes = [x.shape[-2:] for x in inputs]
@@ -244,7 +245,7 @@ class SelfTeacherNeck(BaseModule):
             node = self.down_nodes[i - 1](self.down_fusions[i - 1](terms))
             preacts.append(node)
             outs.append(F.relu(node))
-        return tuple(outs), tuple(preacts)
+        return RefinedFeatures(outs, preacts, self.output_norms())
 
     def output_norms(self) -> List[nn.Module]:
         """The norm layer that produces each ``T_i`` before its ReLU (the

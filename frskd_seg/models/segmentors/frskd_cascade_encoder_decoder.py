@@ -4,8 +4,8 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.segmentors import CascadeEncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType
-from .frskd_mixin import _FORWARD_THEN_LOSS, FRSKDMixin
-from .unsupported import UnsupportedStudentError
+from .frskd_mixin import FRSKDMixin
+from .supported_students import FORWARD_THEN_LOSS, UnsupportedStudentError
 
 
 @MODELS.register_module()
@@ -31,7 +31,7 @@ class FRSKDCascadeEncoderDecoder(FRSKDMixin, CascadeEncoderDecoder):
     def distilled_stage(self) -> int:
         """Index of the distilled head among the stages."""
         stages = [i for i, head in enumerate(self.decode_head)
-                  if type(head).loss in _FORWARD_THEN_LOSS]
+                  if type(head).loss in FORWARD_THEN_LOSS]
         if not stages:
             raise UnsupportedStudentError(
                 'no cascade stage trains on per-pixel logits (every stage '

@@ -5,7 +5,7 @@ from typing import Any, List, Tuple
 
 from torch import Tensor, nn
 
-from .unsupported import UnsupportedStudentError
+from .supported_students import UnsupportedStudentError
 
 
 @dataclass

@@ -4,8 +4,10 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from frskd_seg.models.losses import FitNetLoss, OverhaulLoss, bn_margin
+from frskd_seg.models.necks import RefinedFeatures
 from tests.conftest import build_model
 
 
@@ -74,7 +76,7 @@ def test_overhaul_matches_reference():
             target = np.maximum(t.numpy(), margin[None, :, None, None])
             keep = (source > target) | (target > 0)
             expected += ((source - target)**2 * keep).sum() / 2 / 2**(1 - i)
-    got = loss(fs, pre, norms)
+    got = loss(fs, RefinedFeatures([F.relu(t) for t in pre], pre, norms))
     assert got.item() == pytest.approx(0.5 * expected, rel=1e-5)
 
 
@@ -91,7 +93,12 @@ def test_overhaul_margin_clips_the_teacher():
     # BN in eval mode with fresh statistics: y = x / sqrt(1 + eps)
     scale = 1 / math.sqrt(1 + 1e-5)
     expected = ((-0.5 * scale + m)**2 + (1.0 * scale - 0.5)**2)
-    assert loss([s], [t], [norm]).item() == pytest.approx(expected, rel=1e-4)
+    teacher = RefinedFeatures([F.relu(t)], [t], [norm])
+    assert loss([s], teacher).item() == pytest.approx(expected, rel=1e-4)
+    # plain maps carry no pre-activations
+    with pytest.raises(ValueError, match='loss_overhaul: the teacher '
+                       'features carry no pre-activations'):
+        loss([s], [F.relu(t)])
 
 
 @pytest.mark.parametrize('loss_feat, key, adapters', [
@@ -122,7 +129,7 @@ def test_variants_in_the_segmentor(tiny_frskd_cfg, batch, loss_feat, key,
 def test_adapters_stay_in_the_graph_during_warmup(tiny_frskd_cfg, batch,
                                                   message_hub):
     tiny_frskd_cfg.loss_feat = dict(type='FitNetLoss')
-    tiny_frskd_cfg.distill_warmup_iters = 10
+    tiny_frskd_cfg.distill_schedule = dict(type='DistillSchedule', warmup=10)
     model = build_model(tiny_frskd_cfg)
     message_hub.update_info('iter', 0)
     losses = model.loss(*batch)

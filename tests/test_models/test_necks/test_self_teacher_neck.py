@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from frskd_seg.models.necks import SelfTeacherNeck
+from frskd_seg.models.necks import RefinedFeatures, SelfTeacherNeck
 from frskd_seg.models.utils import resize_to
 
 CHANNELS = [8, 16, 32, 64]
@@ -121,11 +121,12 @@ def test_one_level_is_a_lateral_and_a_node():
     """T_1 = Conv(L_1): the node applied to the lateral, nothing else."""
     neck = SelfTeacherNeck([8], out_channels=4).eval()
     x = feats([8], [(9, 9)])
-    (out, ), (preact, ) = neck.forward_with_preact(x)
+    refined = neck(x)
+    (out, ), (preact, ) = refined, refined.preacts
     assert out.shape == (2, 4, 9, 9)
     assert torch.equal(preact, neck.up_nodes[0](neck.laterals[0](x[0])))
     assert torch.equal(out, F.relu(preact))
-    assert neck.output_norms() == [neck.up_nodes[0][-1]]
+    assert refined.norms == [neck.up_nodes[0][-1]]
     assert sum(p.numel() for p in neck.parameters()) == sum(
         p.numel() for m in (neck.laterals, neck.up_nodes)
         for p in m.parameters())
@@ -166,9 +167,11 @@ def test_wrong_inputs_error_names_channels():
 def test_preactivations_and_their_norms():
     neck = SelfTeacherNeck(CHANNELS).train()
     xs = feats(CHANNELS, [(16, 16), (8, 8), (8, 8), (8, 8)])
-    outs, preacts = neck.forward_with_preact(xs)
+    outs = neck(xs)
+    assert isinstance(outs, RefinedFeatures) and isinstance(outs, tuple)
+    preacts = outs.preacts
     assert all(torch.equal(F.relu(p), o) for p, o in zip(preacts, outs))
     assert any((p < 0).any() for p in preacts)
-    norms = neck.output_norms()
+    norms = outs.norms
     assert [n.num_features for n in norms] == neck.out_channels
     assert norms[0] is neck.up_nodes[0][-1]  # T_1 is the last top-down node

@@ -24,8 +24,8 @@ def test_loss_keys(tiny_frskd_cfg, batch):
 
 def test_distillation_terms_are_the_losses_of_the_spec(tiny_frskd_cfg, batch,
                                                        message_hub):
-    tiny_frskd_cfg.distill_warmup_iters = 10
-    tiny_frskd_cfg.distill_rampup_iters = 20
+    tiny_frskd_cfg.distill_schedule = dict(type='DistillSchedule', warmup=10,
+                                           rampup=20)
     model = build_model(tiny_frskd_cfg).eval()  # BN/dropout deterministic
     inputs, samples = batch
     with torch.no_grad():
@@ -164,10 +164,15 @@ def test_distillation_terms_can_be_switched_off(tiny_frskd_cfg, batch):
 @pytest.mark.parametrize('change, error, match', [
     (dict(teacher_head=dict(in_index=4)), ValueError,
      r'in_index=4 is out of range .* 4 levels with channels \[4, 8, 16, 32\]'),
-    (dict(distill_warmup_iters=-5), ValueError,
-     'distill_warmup_iters must be an int >= 0, got -5'),
-    (dict(distill_rampup_iters=1.5), ValueError,
-     'distill_rampup_iters must be an int >= 0, got 1.5'),
+    (dict(distill_schedule=dict(type='DistillSchedule', warmup=-5)),
+     ValueError, 'distill_schedule warmup must be an int >= 0 .* got -5'),
+    (dict(distill_schedule=dict(type='DistillSchedule', rampup=1.5)),
+     ValueError, 'distill_schedule rampup must be .* got 1.5'),
+    (dict(distill_warmup_iters=5), ValueError,
+     'give the distillation schedule once'),
+    (dict(self_teacher_inputs='decoder'), TypeError,
+     "FRSKDEncoderDecoder got an unknown key 'self_teacher_inputs': did you "
+     "mean 'self_teacher_input'\\?"),
     (dict(self_teacher=dict(type='NoSuchNeck')), KeyError, 'NoSuchNeck'),
     (dict(loss_kd=dict(type='PixelKLDivLoss', tau=0)), ValueError,
      'tau must be a number > 0, got 0'),

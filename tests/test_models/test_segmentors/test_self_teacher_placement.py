@@ -32,9 +32,9 @@ def test_decoder_input_is_the_decode_heads_map(tiny_decoder_cfg, batch):
     assert head.conv_seg.kernel_size == (1, 1)
     assert head.num_classes == model.decode_head.num_classes
     with torch.no_grad():
-        teacher_logits, targets = model.teacher_forward(reads)
+        teacher_logits, refined = model.teacher_forward(reads)
     assert teacher_logits.shape == logits.shape
-    assert [t.shape for t in targets['teacher_feats']] == [
+    assert [t.shape for t in refined] == [
         (2, 4, 16, 16), (2, 8, 8, 8), (2, 16, 8, 8), (2, 8, 8, 8)
     ]
 
@@ -102,7 +102,8 @@ def test_detached_teacher_leaves_the_student_training_as_its_twin(
     """teacher_grad_scale=0 in the warm-up: the student's gradient is
     exactly its twin's."""
     tiny_decoder_cfg.teacher_grad_scale = 0.0
-    tiny_decoder_cfg.distill_warmup_iters = 100
+    tiny_decoder_cfg.distill_schedule = dict(type='DistillSchedule',
+                                             warmup=100)
     torch.manual_seed(0)
     model = build_model(tiny_decoder_cfg)
     model.init_weights()
@@ -153,9 +154,10 @@ def test_evaluate_teacher_adds_the_teachers_prediction(tiny_decoder_cfg):
     (dict(self_teacher_input='neck'), ValueError,
      "self_teacher_input='neck' refines the student's neck outputs, but this "
      "FRSKDEncoderDecoder has no neck: use 'backbone'"),
-    (dict(distill_warmup_iters=10, distill_rampup_epochs=2), ValueError,
+    (dict(distill_schedule=None, distill_warmup_iters=10,
+          distill_rampup_epochs=2), ValueError,
      'give the distillation schedule in iterations or in epochs, not both'),
-    (dict(distill_warmup_epochs=-1), ValueError,
+    (dict(distill_schedule=None, distill_warmup_epochs=-1), ValueError,
      'distill_warmup_epochs must be an int >= 0, got -1'),
     (dict(teacher_grad_scale=1.5), ValueError,
      r'teacher_grad_scale must be a number in \[0, 1\], got 1.5'),

@@ -1,0 +1,134 @@
+"""Which students FRSKD trains, checked at build with messages that say
+what to write instead: the segmentor's arguments, the decode heads, the
+teacher head and the feature loss against the self-teacher."""
+import difflib
+import inspect
+from typing import Iterable, Optional
+
+from mmseg.models.decode_heads.cascade_decode_head import \
+    BaseCascadeDecodeHead
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.decode_heads.knet_head import IterativeDecodeHead
+from mmseg.registry import MODELS
+
+#: the decode-head losses that are the head's forward + loss_by_feat, so the
+#: logits that forward returns are those its CE trains
+FORWARD_THEN_LOSS = (BaseDecodeHead.loss, BaseCascadeDecodeHead.loss)
+#: the arguments of mmseg segmentors that FRSKD does not train (multimodal
+#: segmentors such as SAN, depth estimators such as VPD)
+_OTHER_SEGMENTOR_ARGS = ('text_encoder', 'image_encoder', 'class_names',
+                         'context_length', 'asymetric_input',
+                         'encoder_resolution', 'image_size', 'diffusion_cfg',
+                         'depth_head', 'unet_cfg', 'pad_shape')
+
+
+class UnsupportedStudentError(NotImplementedError):
+    """The student segmentor cannot be trained with FRSKD, for the reason
+    the message gives (naming the head or segmentor and what to do). Raised
+    while the model is built, never at the first training step."""
+
+
+def check_student_args(frskd_cls: type, base_cls: type, student: dict,
+                       frskd_keys: Iterable[str]) -> None:
+    """The arguments left for the mmseg segmentor ``base_cls`` that
+    ``frskd_cls`` extends: each must be one it takes, the decode head a
+    single head or a list of cascade stages as the class expects, and every
+    head one FRSKD can distil.
+
+    An argument it does not take is named with what was meant: a cascade's
+    ``num_stages`` -> the cascade type; a near-miss of an FRSKD or mmseg
+    key -> that key; a multimodal or depth argument -> not supported.
+    """
+    takes = set(inspect.signature(base_cls.__init__).parameters)
+    unknown = sorted(set(student) - takes)
+    decode_head = student.get('decode_head')
+    is_cascade = isinstance(decode_head, (list, tuple))
+    cascade = getattr(frskd_cls, 'CASCADE', False)
+    if is_cascade and not cascade or 'num_stages' in unknown:
+        stages = (f'a list of {len(decode_head)} cascade stages' if
+                  is_cascade else 'given in stages (num_stages)')
+        raise TypeError(
+            f'decode_head is {stages} (a CascadeEncoderDecoder model: OCRNet,'
+            " PointRend): write model = dict(type='FRSKDCascadeEncoderDecoder'"
+            ', ...)')
+    if isinstance(decode_head, dict) and cascade:
+        raise TypeError(
+            'decode_head is one head (an EncoderDecoder model): write '
+            "model = dict(type='FRSKDEncoderDecoder', ...)")
+    for key in unknown:
+        known = sorted(set(frskd_keys) | takes - {'self', 'kwargs'})
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        if close:
+            raise TypeError(
+                f'{frskd_cls.__name__} got an unknown key {key!r}: did you '
+                f'mean {close[0]!r}?')
+        if key in _OTHER_SEGMENTOR_ARGS:
+            raise UnsupportedStudentError(
+                f'{frskd_cls.__name__} trains an mmseg {base_cls.__name__}, '
+                f'which does not take {key!r}: FRSKD distils the per-pixel '
+                'class logits of EncoderDecoder and CascadeEncoderDecoder '
+                'models (multimodal segmentors such as SAN and depth '
+                'estimators such as VPD are not supported)')
+        raise TypeError(
+            f'{frskd_cls.__name__} got an unknown key {key!r}: it takes the '
+            f'FRSKD keys {sorted(frskd_keys)} and the arguments of mmseg\'s '
+            f'{base_cls.__name__}')
+    for cfg in (decode_head if is_cascade else [decode_head]):
+        check_decode_head_cfg(cfg)
+
+
+def check_decode_head_cfg(cfg) -> None:
+    """Refuse heads without per-pixel class logits (K-Net, MaskFormer,
+    Mask2Former); unknown types are left to mmseg's own error."""
+    head_cls = MODELS.get(cfg['type']) if isinstance(cfg, dict) else None
+    if head_cls is None or not inspect.isclass(head_cls):
+        return
+    if issubclass(head_cls, IterativeDecodeHead):
+        raise UnsupportedStudentError(
+            f"decode_head {cfg['type']} (K-Net) makes its logits by "
+            'iterative kernel updates -- one set per stage in training, '
+            'with no classifier (cls_seg) on a feature map -- so there is '
+            'neither one map for the self-teacher to refine nor one '
+            'logit tensor matched to its prediction to distil')
+    if issubclass(head_cls, BaseDecodeHead):
+        return
+    why = (f'a mask-classification head (num_queries='
+           f"{cfg['num_queries']}: per-query masks and class scores)"
+           if 'num_queries' in cfg else 'not an mmseg BaseDecodeHead')
+    raise UnsupportedStudentError(
+        f"decode_head {cfg['type']} is {why}: FRSKD distils per-pixel "
+        'class logits, which this head does not produce')
+
+
+def check_teacher_head(head) -> None:
+    """The teacher head's losses must be its forward + loss_by_feat."""
+    if not isinstance(head, BaseDecodeHead) or isinstance(
+            head, BaseCascadeDecodeHead):
+        raise TypeError('teacher_head must be an mmseg decode head that '
+                        'reads feature maps alone (a BaseDecodeHead, not '
+                        f'a cascade stage), got {type(head).__name__}')
+    if type(head).loss is not BaseDecodeHead.loss:
+        raise TypeError(
+            f'teacher_head {type(head).__name__} overrides loss(); FRSKD '
+            'needs a teacher head whose loss is forward() followed by '
+            'loss_by_feat()')
+
+
+def check_feature_loss(loss_feat: Optional[object], self_teacher) -> None:
+    """The feature loss must find in the self-teacher's output what it
+    compares: its levels, and the pre-activations where it needs them."""
+    if loss_feat is None:
+        return
+    num_levels = len(self_teacher.out_channels)
+    levels = getattr(loss_feat, 'levels', None)
+    if levels and max(levels) >= num_levels:
+        raise ValueError(
+            f'loss_feat levels={levels} but the self-teacher refines '
+            f'{num_levels} levels (indices 0..{num_levels - 1})')
+    if getattr(loss_feat, 'needs_preacts', False) and not getattr(
+            self_teacher, 'gives_preacts', False):
+        raise ValueError(
+            f'loss_feat {type(loss_feat).__name__} compares the '
+            "self-teacher's pre-activations, which "
+            f'{type(self_teacher).__name__} does not give (SelfTeacherNeck '
+            'does)')

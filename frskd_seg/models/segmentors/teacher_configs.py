@@ -1,0 +1,109 @@
+"""The configs of the self-teacher, its head and the feature loss, derived
+from the student: pure functions of configs and measured channels, so each
+rule can be read and tested on its own."""
+import copy
+import inspect
+from numbers import Integral
+from typing import List, Optional, Sequence
+
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType
+
+
+def self_teacher_cfg(self_teacher: ConfigType, channels: List[int],
+                     source: str) -> ConfigType:
+    """``self_teacher`` with ``in_channels``: filled in with the measured
+    ``channels`` of the maps it reads, or checked against them (a wrong value
+    fails at build, not in the first step). ``source`` names those maps in
+    the message."""
+    cfg = copy.deepcopy(self_teacher)
+    given = cfg.get('in_channels')
+    if given is None:
+        cfg['in_channels'] = channels
+    elif list(given) != channels:
+        raise ValueError(
+            f'self_teacher in_channels={list(given)} does not match the '
+            f'student: {source} give {len(channels)} feature maps with '
+            f'channels {channels} (leave in_channels out to use them)')
+    return cfg
+
+
+def light_classifier_cfg(decode_head: ConfigType) -> dict:
+    """The student's own kind of classifier (dropout + 1x1 conv) as a decode
+    head on one refined level (the last, by default), with the student's
+    loss where the student's head computes it as every mmseg head does
+    (heads with their own ``loss_by_feat``, PIDNet's and DDRNet's, give it
+    special inputs: the classifier gets mmseg's CE)."""
+    keep = ['num_classes', 'out_channels', 'threshold', 'dropout_ratio',
+            'norm_cfg', 'act_cfg', 'align_corners', 'ignore_index']
+    head_cls = MODELS.get(decode_head['type'])
+    if getattr(head_cls, 'loss_by_feat',
+               None) is BaseDecodeHead.loss_by_feat:
+        keep.append('loss_decode')
+    cfg = dict(type='FCNHead', in_index=-1, num_convs=0, concat_input=False)
+    cfg.update({k: copy.deepcopy(decode_head[k])
+                for k in keep if k in decode_head})
+    return cfg
+
+
+def channels_at(in_index, channels: Sequence[int]):
+    """The channels of the refined level(s) ``in_index`` picks."""
+    indices = list(in_index) if isinstance(in_index,
+                                           Sequence) else [in_index]
+    for i in indices:
+        if not isinstance(i, Integral) or not -len(channels) <= i < len(
+                channels):
+            raise ValueError(
+                f'teacher_head in_index={in_index!r} is out of range for '
+                f'the self-teacher, which outputs {len(channels)} levels '
+                f'with channels {list(channels)}')
+    picked = [channels[i] for i in indices]
+    return picked if isinstance(in_index, Sequence) else picked[0]
+
+
+def teacher_head_cfg(decode_head: ConfigType, teacher_head: OptConfigType,
+                     widths: Sequence[int], copy_decode_head: bool) -> dict:
+    """The self-teacher's head: ``teacher_head`` as is when it has a
+    ``type``; else a copy of the student's ``decode_head`` (when
+    ``copy_decode_head``) or :func:`light_classifier_cfg`, updated with
+    ``teacher_head``'s keys. ``in_channels`` (and DeepLabV3+'s
+    ``c1_in_channels``) follow the self-teacher's output ``widths`` unless
+    given."""
+    teacher_head = copy.deepcopy(teacher_head) or {}
+    if 'type' in teacher_head:
+        cfg = teacher_head
+    else:
+        cfg = (copy.deepcopy(decode_head)
+               if copy_decode_head else light_classifier_cfg(decode_head))
+        cfg.update(teacher_head)
+    if 'in_channels' not in teacher_head:
+        cfg['in_channels'] = channels_at(cfg.get('in_index', -1), widths)
+        if cfg['type'] == 'FCNHead' and cfg.get('num_convs', 2) == 0 \
+                and 'channels' not in teacher_head:
+            cfg['channels'] = cfg['in_channels']
+    if cfg.get('c1_in_channels') and 'c1_in_channels' not in teacher_head:
+        cfg['c1_in_channels'] = widths[0]
+    return cfg
+
+
+def loss_feat_cfg(loss_feat: ConfigType, student_channels: Sequence[int],
+                  teacher_channels: Sequence[int],
+                  norm_cfg: Optional[dict]) -> ConfigType:
+    """``loss_feat`` with what losses with learned adapters (FitNet,
+    Overhaul) need, unless given: both sides' channels, and the
+    self-teacher's norm (SyncBN in multi-GPU configs)."""
+    cfg = copy.deepcopy(loss_feat)
+    loss_cls = MODELS.get(cfg['type'])
+    if loss_cls is None:
+        raise KeyError(f"loss_feat type {cfg['type']!r} is not registered "
+                       "in mmseg's MODELS")
+    params = inspect.signature(loss_cls.__init__).parameters
+    if 'student_channels' in params and cfg.get('student_channels') is None:
+        cfg['student_channels'] = list(student_channels)
+    if 'teacher_channels' in params and cfg.get('teacher_channels') is None:
+        cfg['teacher_channels'] = list(teacher_channels)
+    if 'norm_cfg' in params and 'norm_cfg' not in cfg and \
+            norm_cfg is not None:
+        cfg['norm_cfg'] = copy.deepcopy(norm_cfg)
+    return cfg
