@@ -1,10 +1,13 @@
 """The paired gain study: configs of the two arms, statistics, report, and a
 tiny end-to-end study that resumes from its cache."""
+import copy
+import glob
 import json
 import math
 import os.path as osp
 
 import pytest
+import torch
 from mmengine.config import Config
 
 from frskd_seg.analysis.gain_study import (StudyResult, config_key,
@@ -12,6 +15,7 @@ from frskd_seg.analysis.gain_study import (StudyResult, config_key,
                                            holdout_voc12_val, run_study,
                                            study_configs, t_interval)
 from frskd_seg.cli.config_utils import set_data_root
+from frskd_seg.utils.checkpoint import load_local_checkpoint
 from tests.conftest import DEMO_CONFIG, load_config
 
 
@@ -183,6 +187,33 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     run_study(cfg, [0], str(tmp_path / 'study'), threads=1,
               echo=messages.append)
     assert sum('cached' in m for m in messages) == 2
+    # a variant of the distillation terms starts from the warm-up end of
+    # these runs and ends exactly where it ends trained from scratch
+    variant = copy.deepcopy(cfg)
+    variant.model.loss_kd.tau = 2.0
+    base_runs = str(tmp_path / 'study' / 'runs' / saved['keys']['frskd'])
+    messages.clear()
+    run_study(variant, [0], str(tmp_path / 'warm'), threads=1,
+              diagnose=False, warm_start_from=base_runs,
+              echo=messages.append)
+    assert any('from the warm-up end of' in m for m in messages)
+    run_study(variant, [0], str(tmp_path / 'scratch'), threads=1,
+              diagnose=False, echo=messages.append)
+    [warm] = glob.glob(str(tmp_path / 'warm/runs/frskd-*/seed_0/iter_2.pth'))
+    [scratch] = glob.glob(str(tmp_path / 'scratch/runs/frskd-*/seed_0/'
+                              'iter_2.pth'))
+    warm, scratch = (load_local_checkpoint(p)['state_dict']
+                     for p in (warm, scratch))
+    assert warm.keys() == scratch.keys()
+    assert all(torch.equal(warm[k], scratch[k]) for k in warm)
+    # what changes the warm-up is refused, with the differences named
+    other = copy.deepcopy(cfg)
+    other.model.teacher_grad_scale = 0.5
+    with pytest.raises(ValueError, match=r'frskd seed 0 cannot start from '
+                       r'the warm-up of .*: model.teacher_grad_scale: 0.0 '
+                       r'\(base\) != 0.5'):
+        run_study(other, [0], str(tmp_path / 'other'), threads=1,
+                  warm_start_from=base_runs, echo=messages.append)
 
 
 @pytest.mark.parametrize('gpus', [1, 4])
