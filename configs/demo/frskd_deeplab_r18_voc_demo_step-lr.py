@@ -1,4 +1,5 @@
-# The official FRSKD segmentation schedule on the CPU demo (FRSKD_SPEC §5 and
+# The official FRSKD segmentation schedule on the CPU demo (docs/method.md,
+# Schedule and
 # the authors' segmentation/main.py): the learning rate drops x0.1 where the
 # distillation warm-up ends (instead of mmseg's poly decay) and gradients are
 # clipped by value at 2.0. Its baseline twin (the same file with the FRSKD

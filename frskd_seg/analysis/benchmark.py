@@ -18,7 +18,7 @@ from mmengine.structures import PixelData
 from torch.profiler import ProfilerActivity, profile, record_function
 
 from frskd_seg.models.utils import DEPRECATED_SCHEDULE_KEYS
-from frskd_seg.models.segmentors import STUDENT_TYPES, FRSKDMixin
+from frskd_seg.models.segmentors import FRSKDMixin, is_frskd_model
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from .complexity import frskd_complexity, student_cost
@@ -35,7 +35,7 @@ def build_benchmark_model(cfg: Config, device: str) -> torch.nn.Module:
     ``evaluate_teacher``)."""
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pretrained = None
-    if model_cfg.get('type') in STUDENT_TYPES:
+    if is_frskd_model(model_cfg):
         for key in DEPRECATED_SCHEDULE_KEYS:
             model_cfg.pop(key, None)
         model_cfg.distill_schedule = dict(type='DistillSchedule')

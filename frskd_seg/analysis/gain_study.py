@@ -41,7 +41,7 @@ from mmengine.config import Config
 from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.evaluation.metrics.frskd_iou_metric import TEACHER_PRED_KEY
-from frskd_seg.models.segmentors import STUDENT_TYPES
+from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
 from frskd_seg.models.utils import (DEPRECATED_SCHEDULE_KEYS,
                                     model_distill_schedule)
 
@@ -87,7 +87,7 @@ def study_configs(frskd_cfg: Config,
     if holdout not in HOLDOUTS:
         raise ValueError(f'holdout must be one of {HOLDOUTS}, got '
                          f'{holdout!r}')
-    if frskd_cfg.model.get('type') not in STUDENT_TYPES:
+    if not is_frskd_model(frskd_cfg.model):
         raise ValueError('the study config must be an FRSKD config (model.'
                          f'type one of {sorted(STUDENT_TYPES)}), got '
                          f"{frskd_cfg.model.get('type')!r}")

@@ -59,10 +59,10 @@ def check_distill_schedule(cfg: Config) -> None:
     """Refuse, at config load, an FRSKD model whose distillation schedule
     cannot run with the config's training loop
     (:meth:`DistillSchedule.check_loop`)."""
-    from frskd_seg.models.segmentors import STUDENT_TYPES
+    from frskd_seg.models.segmentors import is_frskd_model
     from frskd_seg.models.utils import model_distill_schedule
     model = cfg.get('model', {})
-    if model.get('type') in STUDENT_TYPES:
+    if is_frskd_model(model):
         model_distill_schedule(model).check_loop(cfg.get('train_cfg'))
 
 
@@ -145,8 +145,8 @@ def add_teacher_metric(cfg: Config, evaluator: str) -> bool:
     from frskd_seg.evaluation.metrics.frskd_iou_metric import \
         TEACHER_PRED_KEY
     model = cfg.get('model', {})
-    from frskd_seg.models.segmentors import STUDENT_TYPES
-    if model.get('type') not in STUDENT_TYPES or not model.get(
+    from frskd_seg.models.segmentors import is_frskd_model
+    if not is_frskd_model(model) or not model.get(
             'evaluate_teacher', False) or cfg.get(evaluator) is None:
         return False
     metrics = cfg[evaluator]

@@ -58,8 +58,8 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     align_helper_variables(cfg, args.data_root)
     if args.teacher:
-        from frskd_seg.models.segmentors import STUDENT_TYPES
-        if cfg.model.get('type') not in STUDENT_TYPES:
+        from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
+        if not is_frskd_model(cfg.model):
             raise ValueError('--teacher needs an FRSKD config (model.type '
                              f'one of {sorted(STUDENT_TYPES)}), got '
                              f"{cfg.model.get('type')!r}")

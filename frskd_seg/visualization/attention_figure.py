@@ -1,5 +1,6 @@
 """What the self-teacher taught, for one image: spatial attention maps a(f)
-(FRSKD_SPEC §4) of the student's features F_i and the refined T_i, per level,
+(docs/method.md, Losses) of the student's features F_i and the refined T_i,
+per level,
 and both networks' predictions -- the paper's qualitative figure."""
 from dataclasses import dataclass
 from typing import List

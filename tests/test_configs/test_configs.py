@@ -40,7 +40,7 @@ def test_frskd_config_differs_from_its_twin_only_in_frskd():
                 'param_scheduler', 'train_cfg'):
         assert frskd[key] == base[key], key
     # the official segmentation placement with the study's head and
-    # gradient route, official settings and spec §5 schedule
+    # gradient route, official settings and docs/method.md, Schedule schedule
     assert frskd.model.self_teacher_input == 'decoder'
     assert frskd.model.teacher_head == dict(in_index=0)
     assert frskd.model.teacher_grad_scale == 0.0

@@ -1,4 +1,5 @@
-# PASCAL VOC 2007+2012 for segmentation, the FRSKD protocol (FRSKD_SPEC §7):
+# PASCAL VOC 2007+2012 for segmentation, the FRSKD protocol
+# (docs/method.md, Data protocol):
 # train on VOC2007 trainval + VOC2012 trainval (~3.3k images), evaluate on the
 # VOC2007 segmentation test split (210 images). Pipelines are mmseg's VOC ones:
 # masks padded with 255 and evaluation at the original resolution (the

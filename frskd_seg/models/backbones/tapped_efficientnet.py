@@ -1,5 +1,5 @@
 """EfficientNet read after single blocks: the backbone taps of the authors'
-EfficientDet segmentation model (FRSKD_SPEC §7)."""
+EfficientDet segmentation model (docs/method.md, Placement)."""
 import copy
 from numbers import Integral
 from typing import Sequence, Tuple

@@ -1,6 +1,6 @@
 """The classifier of the authors' EfficientDet segmentation model
 (``classifier1``/``classifier2`` of ``segmentation/utils/efficientdet.py``
-in MingiJi/FRSKD; FRSKD_SPEC §7)."""
+in MingiJi/FRSKD; docs/method.md, Data protocol)."""
 from numbers import Integral
 from typing import List
 

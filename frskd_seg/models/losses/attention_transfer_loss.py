@@ -1,4 +1,5 @@
-"""Attention-transfer feature distillation (FRSKD_SPEC §4, the β term)."""
+"""Attention-transfer feature distillation, the β term (docs/method.md,
+Losses)."""
 from numbers import Real
 from typing import Optional, Sequence, Union
 
@@ -8,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmseg.registry import MODELS
-from .utils import check_loss_weight
+from .utils import check_feature_pairs, check_loss_weight
 
 Feats = Union[Tensor, Sequence[Tensor]]
 
@@ -89,10 +90,8 @@ class AttentionTransferLoss(nn.Module):
             student_feats = [student_feats]
         if isinstance(teacher_feats, Tensor):
             teacher_feats = [teacher_feats]
-        if len(student_feats) != len(teacher_feats):
-            raise ValueError(
-                f'{self._loss_name}: got {len(student_feats)} student levels '
-                f'but {len(teacher_feats)} teacher levels')
+        check_feature_pairs(self._loss_name, student_feats, teacher_feats,
+                            len(student_feats))
         levels = range(len(student_feats)) if self.levels is None else \
             self.levels
         if max(levels) >= len(student_feats):
@@ -102,11 +101,6 @@ class AttentionTransferLoss(nn.Module):
         loss = student_feats[0].new_zeros((), dtype=torch.float32)
         for level in levels:
             fs, ft = student_feats[level], teacher_feats[level]
-            if fs.shape[0] != ft.shape[0] or fs.shape[2:] != ft.shape[2:]:
-                raise ValueError(
-                    f'{self._loss_name}: level {level} student shape '
-                    f'{tuple(fs.shape)} and teacher shape {tuple(ft.shape)} '
-                    'differ in batch or spatial size')
             diff = spatial_attention(fs, self.p) - spatial_attention(
                 ft.detach(), self.p)
             loss = loss + diff.pow(2).mean()

@@ -1,5 +1,5 @@
 """FitNet feature distillation, an ablation of FRSKD's feature term
-(FRSKD_SPEC §4, "Variants")."""
+(docs/method.md, Losses)."""
 from typing import Sequence
 
 import torch

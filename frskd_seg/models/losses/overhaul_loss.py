@@ -1,5 +1,5 @@
 """Overhaul feature distillation (Heo et al., ICCV 2019), an ablation of
-FRSKD's feature term (FRSKD_SPEC §4, "Variants")."""
+FRSKD's feature term (docs/method.md, Losses)."""
 import math
 from typing import Sequence
 

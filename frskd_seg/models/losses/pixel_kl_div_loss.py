@@ -1,4 +1,4 @@
-"""Per-pixel soft-label distillation (FRSKD_SPEC §4, the α term)."""
+"""Per-pixel soft-label distillation (docs/method.md, Losses, the α term)."""
 from numbers import Real
 from typing import Optional
 
@@ -86,9 +86,10 @@ class PixelKLDivLoss(nn.Module):
         if (student_logits.dim() != 4
                 or teacher_logits.shape[:2] != student_logits.shape[:2]):
             raise ValueError(
-                f'{self._loss_name}: student logits {tuple(student_logits.shape)}'
-                f' and teacher logits {tuple(teacher_logits.shape)} must both '
-                'be (B, num_classes, H, W) with the same B and num_classes')
+                f'{self._loss_name}: student logits '
+                f'{tuple(student_logits.shape)} and teacher logits '
+                f'{tuple(teacher_logits.shape)} must both be (B, '
+                'num_classes, H, W) with the same B and num_classes')
         if seg_label is not None and seg_label.dim() == 3:
             seg_label = seg_label[:, None]
         if self.needs_label and seg_label is None:

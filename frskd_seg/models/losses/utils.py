@@ -16,9 +16,9 @@ def check_feature_pairs(loss_name: str, student_feats, teacher_feats,
     """Same number of levels (``num_levels``) and spatial sizes."""
     if not len(student_feats) == len(teacher_feats) == num_levels:
         raise ValueError(
-            f'{loss_name}: built for {num_levels} levels, got '
-            f'{len(student_feats)} student and {len(teacher_feats)} teacher '
-            'feature maps')
+            f'{loss_name}: got {len(student_feats)} student and '
+            f'{len(teacher_feats)} teacher feature maps, expected '
+            f'{num_levels} of each')
     for level, (fs, ft) in enumerate(zip(student_feats, teacher_feats)):
         if fs.shape[0] != ft.shape[0] or fs.shape[2:] != ft.shape[2:]:
             raise ValueError(

@@ -1,7 +1,7 @@
 """The BiFPN of the authors' segmentation model (``BiFPNSeg`` of
 ``segmentation/utils/BiFPN.py`` in MingiJi/FRSKD): the student decoder's last
 three layers and, two layers more, the self-teacher of the paper's
-segmentation experiment (FRSKD_SPEC §7)."""
+segmentation experiment (docs/method.md, Placement)."""
 from numbers import Integral
 from typing import List, Sequence, Tuple
 

@@ -1,5 +1,5 @@
-"""The decoder of the authors' EfficientDet segmentation model (FRSKD_SPEC
-§7; ``EfficientDet`` of ``segmentation/utils/efficientdet.py`` in
+"""The decoder of the authors' EfficientDet segmentation model (docs/method.md,
+Placement; ``EfficientDet`` of ``segmentation/utils/efficientdet.py`` in
 MingiJi/FRSKD): an FPN top-down pass with two extra coarse levels, then
 :class:`BiFPNSeg` layers."""
 from numbers import Integral

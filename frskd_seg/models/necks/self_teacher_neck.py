@@ -1,6 +1,6 @@
-"""The FRSKD self-teacher network (FRSKD_SPEC §2)."""
+"""The FRSKD self-teacher network (docs/method.md, Self-teacher)."""
 from numbers import Integral
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -16,7 +16,8 @@ from .refined_features import RefinedFeatures
 
 
 class _Resample(nn.Module):
-    """``R↑`` / ``R↓`` of spec §2: resize a (ReLU'd) map to the target level's
+    """``R↑`` / ``R↓`` (docs/method.md, Self-teacher): resize a (ReLU'd) map to
+    the target level's
     exact size and apply a 1x1 conv-BN-ReLU from the source level's to the
     target's channels.
 
@@ -47,7 +48,8 @@ class _Resample(nn.Module):
 @MODELS.register_module()
 class SelfTeacherNeck(BaseModule):
     """Self-teacher network of FRSKD: BiFPN-style top-down + bottom-up
-    refinement of the student's multi-level features (spec §2).
+    refinement of the student's multi-level features (docs/method.md,
+    Self-teacher).
 
     With n levels, i = 1 the finest (index 0 here)::
 
@@ -65,12 +67,14 @@ class SelfTeacherNeck(BaseModule):
 
     ``Lat`` is a 1x1 conv-BN-ReLU, ``Conv`` a :class:`DepthwiseSeparableBlock`,
     the sums are :class:`WeightedFusion` nodes (ReLU on every input), and
-    ``R↑``/``R↓`` resize to the *target level's exact size* (spec §2.2), so
+    ``R↑``/``R↓`` resize to the *target level's exact size* (docs/method.md,
+    Self-teacher), so
     every ``T_i`` has exactly ``F_i``'s spatial size whatever the backbone's
     stride pattern (ResNet-D8's 4-8-8-8, halving pyramids, odd crop sizes).
 
     Differences from the official classification code, on purpose: widths
-    default to ``0.25 x`` the input channels rather than ``2 x`` (spec §2.4:
+    default to ``0.25 x`` the input channels rather than ``2 x``
+    (docs/method.md, Self-teacher:
     2 x on a ResNet-50 makes the self-teacher larger than the student; pass
     ``width_ratio=2.0`` for the official width), and ``F_i`` enter the laterals
     as they are (the official code ReLUs them first, a no-op on ResNet

@@ -11,7 +11,13 @@ STUDENT_TYPES = {
     'FRSKDCascadeEncoderDecoder': 'CascadeEncoderDecoder',
 }
 
+
+def is_frskd_model(model_cfg) -> bool:
+    """Whether a model config (a dict, or None) is one of FRSKD's."""
+    return bool(model_cfg) and model_cfg.get('type') in STUDENT_TYPES
+
+
 __all__ = [
     'FRSKDMixin', 'FRSKDEncoderDecoder', 'FRSKDCascadeEncoderDecoder',
-    'HeadTap', 'STUDENT_TYPES', 'UnsupportedStudentError'
+    'HeadTap', 'STUDENT_TYPES', 'UnsupportedStudentError', 'is_frskd_model'
 ]

@@ -1,5 +1,5 @@
 """FRSKD on mmseg's CascadeEncoderDecoder: OCRNet, PointRend
-(FRSKD_SPEC §1, §3, §4, §5)."""
+(docs/method.md)."""
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.segmentors import CascadeEncoderDecoder
 from mmseg.registry import MODELS

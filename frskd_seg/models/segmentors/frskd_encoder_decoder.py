@@ -1,4 +1,4 @@
-"""FRSKD on mmseg's EncoderDecoder (FRSKD_SPEC §1, §3, §4, §5)."""
+"""FRSKD on mmseg's EncoderDecoder (docs/method.md)."""
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS

@@ -1,9 +1,9 @@
-"""The 3x3 conv block of the self-teacher's P and T nodes (FRSKD_SPEC §2.3)."""
+"""The 3x3 conv block of the self-teacher's P and T nodes (docs/method.md,
+Self-teacher)."""
 from typing import List
 
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
-from torch import Tensor
 
 from mmseg.utils import ConfigType
 
@@ -12,7 +12,8 @@ class DepthwiseSeparableBlock(nn.Sequential):
     """``[DW3x3(c_in) -> PW1x1(c_in->c_out) -> BN]`` then ``num_convs - 1`` times
     ``[act -> DW3x3 -> PW1x1 -> BN]``; no bias, no trailing activation.
 
-    This is FRSKD's ``DepthConvBlock`` (spec §2.3), not mmcv's
+    This is FRSKD's ``DepthConvBlock`` (docs/method.md, Self-teacher), not
+    mmcv's
     ``DepthwiseSeparableConvModule``, which normalises and activates between the
     depthwise and pointwise convs.
 
@@ -45,6 +46,3 @@ class DepthwiseSeparableBlock(nn.Sequential):
             layers.append(build_norm_layer(norm_cfg, out_channels)[1])
             channels = out_channels
         super().__init__(*layers)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return super().forward(x)

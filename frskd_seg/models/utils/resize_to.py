@@ -1,4 +1,5 @@
-"""Resizing a feature map to another level's exact size (FRSKD_SPEC §2.2)."""
+"""Resizing a feature map to another level's exact size (docs/method.md,
+Self-teacher)."""
 import math
 from typing import Sequence
 

@@ -1,4 +1,4 @@
-"""Fast normalized fusion of BiFPN nodes (FRSKD_SPEC §2.1)."""
+"""Fast normalized fusion of BiFPN nodes (docs/method.md, Self-teacher)."""
 from typing import Sequence
 
 import torch
@@ -11,7 +11,8 @@ class WeightedFusion(nn.Module):
     """Fuse k same-shaped, non-negative maps: ``sum_k ŵ_k · x_k``.
 
     ``ŵ = relu(w) / (sum(relu(w)) + eps)`` with a learnable ``w`` initialised to
-    ones (spec §2.1). The official code applies ``F.relu`` to each term of a
+    ones (docs/method.md, Self-teacher). The official code applies ``F.relu``
+    to each term of a
     node; :class:`SelfTeacherNeck` applies ReLU once to every tensor that can
     be negative before it is used (laterals and resamplers already end in
     ReLU), so the per-term ReLU would be a no-op that only costs memory. With

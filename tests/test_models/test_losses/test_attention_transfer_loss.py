@@ -69,7 +69,8 @@ def test_bad_levels(levels):
 def test_mean_form_shrinks_with_resolution():
     # the official form averages over positions: tiling the same maps 2x2
     # halves each normalised attention value and keeps the mean over the 4x
-    # positions, so the loss is 4x smaller -- kept on purpose, spec §4
+    # positions, so the loss is 4x smaller -- kept on purpose
+    # (docs/method.md, Losses)
     fs, ft = feat(0, (1, 2, 4, 4)), feat(1, (1, 2, 4, 4))
     small = AttentionTransferLoss()(fs, ft)
     large = AttentionTransferLoss()(fs.repeat(1, 1, 2, 2), ft.repeat(1, 1, 2,
@@ -108,7 +109,7 @@ def test_errors_name_the_bad_values():
         AttentionTransferLoss(p=0)
     with pytest.raises(ValueError, match='loss_weight must be .* got -2'):
         AttentionTransferLoss(loss_weight=-2)
-    with pytest.raises(ValueError, match='2 student levels but 1 teacher'):
+    with pytest.raises(ValueError, match='loss_at: got 2 student and 1 teacher feature maps'):
         AttentionTransferLoss()([feat(0, (1, 2, 4, 4))] * 2,
                                 [feat(1, (1, 2, 4, 4))])
     with pytest.raises(ValueError, match=r'level 0 .*\(1, 2, 4, 4\).*'

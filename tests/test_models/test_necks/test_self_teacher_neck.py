@@ -47,7 +47,8 @@ def test_width_ratio_and_explicit_widths():
 
 
 def manual_forward(neck, xs):
-    """Spec §2's equations written out with the neck's own submodules."""
+    """The equations of docs/method.md, Self-teacher, written out with the
+    neck's own submodules."""
     n = len(xs)
     sizes = [x.shape[-2:] for x in xs]
     L = [lat(x) for lat, x in zip(neck.laterals, xs)]

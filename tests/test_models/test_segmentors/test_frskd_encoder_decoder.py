@@ -57,7 +57,8 @@ def grads_by_group(model, loss):
 
 
 def test_gradient_routing(tiny_frskd_cfg, batch):
-    """Spec §4: the self-teacher's CE reaches the backbone; the distillation
+    """docs/method.md, Gradient route: the self-teacher's CE reaches the
+    backbone; the distillation
     targets (refined features, teacher logits) are detached."""
     model = build_model(tiny_frskd_cfg).train()
     losses = model.loss(*batch)
