@@ -140,9 +140,9 @@ def test_epoch_schedule_needs_an_epoch_loop(message_hub, monkeypatch):
                        r" \(got 'IterBasedTrainLoop'\)"):
         check_distill_schedule(cfg)
     # at run time, a loop shorter than the schedule is warned about once
-    from frskd_seg.models.segmentors import frskd_mixin
+    from frskd_seg.models.utils import distill_schedule
     logged = []
-    monkeypatch.setattr(frskd_mixin, 'print_log',
+    monkeypatch.setattr(distill_schedule, 'print_log',
                         lambda msg, **kwargs: logged.append((msg, kwargs)))
     model = build(FRSKD)
     message_hub.update_info('max_epochs', 1)

@@ -1,10 +1,8 @@
 """The FRSKD training logic, one copy for every segmentor it trains
 (docs/method.md)."""
-import logging
 from typing import List, Optional, Sequence
 
 import torch
-from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModule
 from mmengine.structures import PixelData
 from torch import Tensor
@@ -18,12 +16,12 @@ from mmseg.utils import add_prefix
 from ..necks.refined_features import RefinedFeatures
 from ..utils import PrivateRNG, build_distill_schedule, scale_grad
 from .head_tap import HeadTap
-from .supported_students import (UnsupportedStudentError, check_feature_loss,
+from .self_teacher_reads import (decoder_reads, freeze_untaught, level_maps,
+                                 probe)
+from .supported_students import (check_feature_loss, check_frskd_args,
                                  check_student_args, check_teacher_head)
 from .teacher_configs import loss_feat_cfg, self_teacher_cfg, teacher_head_cfg
 
-#: where the self-teacher reads (``self_teacher_input``)
-SELF_TEACHER_INPUTS = ('backbone', 'neck', 'decoder')
 #: offset of the self-teacher's random stream from the run's seed
 _TEACHER_SEED_OFFSET = 0x5E1F7EAC
 #: the size of the blank image the build measures the student with, unless
@@ -33,99 +31,52 @@ PROBE_SIZE = (64, 64)
 
 class FRSKDMixin:
     """FRSKD for an mmseg segmentor (the student): builds the self-teacher and
-    its head, and trains them with the student (docs/method.md).
-
-    Training, per step::
+    its head, and trains them with the student (docs/method.md). Per step::
 
         F = extract_feat(x)              student features F_1..F_n
-        decode losses                    mmseg's own, each head run once;
-                                         from the distilled head (the one
-                                         the model predicts with):
-          z_s                            its logits
-          D                              the map its cls_seg classifies
-        S = what the self-teacher reads  F (backbone, neck), F_1..F_k-1, D
-        T = self_teacher(g(S))           refined features (RefinedFeatures)
-        z_t = teacher_head(T)            self-teacher logits
-        L = decode losses [+ aux heads] + CE(z_t)
+        decode losses                    mmseg's own; from the distilled head:
+          z_s, D                         its logits, the map cls_seg classifies
+        S = what the self-teacher reads  F ('backbone', 'neck') or F_<k, D
+        T = self_teacher(g(S))           RefinedFeatures
+        z_t = teacher_head(T)
+        L = decode losses [+ aux] + CE(z_t)
             + w(t) · (loss_kd(z_s, z_t.detach()) + loss_feat(S, T.detach()))
 
     A segmentor class is this mixin before an mmseg segmentor
-    (``class FRSKDEncoderDecoder(FRSKDMixin, EncoderDecoder)``), which
-    names its distilled head (:attr:`distilled_head`) and runs its decoder
-    up to it at inference (:meth:`_decode_to_distilled_head`). The student's
-    losses are the mmseg segmentor's own (``_decode_head_forward_train``),
-    read through a :class:`HeadTap`: the student trains, draws random
-    numbers and updates its norm statistics exactly as its baseline twin.
-
-    ``self_teacher_input`` says where the self-teacher reads:
-
-    - ``'decoder'`` (default): downstream of the student's decoder (the
-      official segmentation layout). ``D`` replaces the deepest level the
-      distilled head reads, ``F_k``: the self-teacher refines
-      ``F_1..F_{k-1}, D``; a backbone that gives one map at inference
-      (PIDNet, DDRNet) gives ``D`` alone. The default teacher head is the
-      student's own kind of classifier (a 1x1 conv) on the refined ``D``.
-    - ``'backbone'``: the student's feature levels ``F`` (a branch beside
-      the decode head, the classification code's layout).
-    - ``'neck'``: the same levels ``F`` for a student whose neck is its
-      decoder (the paper's EfficientDet model); the model must have a neck.
-
-    How the self-teacher, its head and the feature loss are derived from the
-    student is :mod:`.teacher_configs`; which students are trained,
-    :mod:`.supported_students`. The build measures the maps the self-teacher
-    reads with one forward of a blank image in eval mode (64 x 64, or the
-    size the data preprocessor pads to), and freezes the self-teacher
-    parameters no loss reaches (the bottom-up path when the head reads T1
-    only).
-
-    ``g`` scales the gradient of the self-teacher's losses on their way into
-    the student (``teacher_grad_scale``: 1 as in the official code, 0 detaches
-    what it reads). ``w(t)`` is the :class:`DistillSchedule`, read at each
-    step from mmengine's ``MessageHub``.
-
-    Pairing with the baseline twin: everything of the self-teacher (building
-    it, initialising it, its dropout) draws from a random stream of its own
-    (:class:`PrivateRNG`), so with the same seed the student starts from
-    exactly the twin's weights and sees the same batches.
-
-    ``predict``/``inference``/``_forward`` are the mmseg segmentor's and run
-    the student only. With ``evaluate_teacher``, ``predict`` also stores the
-    self-teacher's prediction in each sample's ``pred_teacher_sem_seg``
-    (scored by ``FRSKDIoUMetric(pred_key='pred_teacher_sem_seg')``).
-
-    Loss keys: mmseg's (``decode.*``, ``aux.*``), ``teacher.*`` (the
-    self-teacher head's losses), ``distill.<loss_name>`` for each weighted
-    distillation term, and ``distill.weight`` (w(t), logged only).
+    (``class FRSKDEncoderDecoder(FRSKDMixin, EncoderDecoder)``) that names its
+    distilled head (:attr:`distilled_head`: the one it predicts with) and runs
+    its decoder up to it (:meth:`_decode_to_distilled_head`). The student's
+    losses are mmseg's own, read through a :class:`HeadTap`, and everything of
+    the self-teacher draws from a stream of its own (:class:`PrivateRNG`): the
+    student trains exactly as its baseline twin until distillation starts
+    (with ``teacher_grad_scale=0``). Configs derived from the student:
+    :mod:`.teacher_configs`; students refused: :mod:`.supported_students`.
+    The build measures what the self-teacher reads with one eval-mode forward
+    of a blank image (the data preprocessor's size, else 64 x 64) and freezes
+    self-teacher parameters no loss reaches. ``predict`` runs the student;
+    with ``evaluate_teacher`` it adds the self-teacher's prediction as
+    ``pred_teacher_sem_seg``. Loss keys: mmseg's, ``teacher.*``,
+    ``distill.<loss_name>`` and ``distill.weight`` (logged only).
 
     Args:
-        self_teacher (dict): Config of the self-teacher, e.g.
-            ``dict(type='SelfTeacherNeck')``; it returns
-            :class:`RefinedFeatures`. Its ``in_channels`` default to the
-            channels of what it reads; given ones are checked against them.
-        teacher_head (dict, optional): The self-teacher's decode head. None:
-            the light classifier on the last refined level (``'decoder'``),
-            or a copy of the decode head (``'backbone'``, ``'neck'``, when
-            :attr:`COPIES_DECODE_HEAD`). A dict without ``type`` updates that
-            default (e.g. ``dict(in_index=0)``); one with ``type`` is used as
-            is. ``in_channels`` follow the self-teacher unless given.
-        self_teacher_input (str): ``'decoder'``, ``'backbone'`` or
-            ``'neck'`` (above).
-        teacher_grad_scale (float): ``g`` in [0, 1] (1: official).
-        evaluate_teacher (bool): ``predict`` also gives the self-teacher's
-            prediction (validation only; deployment drops the self-teacher).
-        loss_kd (dict, optional): Logit distillation; None disables it.
-            Official: ``PixelKLDivLoss`` with τ = 1, α = 1.
-        loss_feat (dict, optional): Feature distillation; None disables it.
-            Official: ``AttentionTransferLoss`` with β = 50; the paper's
-            ablations ``FitNetLoss`` and ``OverhaulLoss``.
-        distill_schedule (dict, optional): The weights' schedule, e.g.
-            ``dict(type='DistillSchedule', warmup=2/3, rampup=1/3)``; None:
-            constant weights.
+        self_teacher (dict): The self-teacher, e.g. ``dict(type=
+            'SelfTeacherNeck')``; ``in_channels`` are measured (or checked).
+        teacher_head (dict, optional): None: the light classifier on the last
+            refined level (``'decoder'``) or a copy of the decode head (else,
+            with :attr:`COPIES_DECODE_HEAD`); a dict without ``type`` updates
+            that default, one with ``type`` replaces it.
+        self_teacher_input (str): ``'decoder'`` (downstream of the decoder),
+            ``'backbone'`` or ``'neck'`` (docs/method.md, Placement).
+        teacher_grad_scale (float): g in [0, 1] on the gradient the
+            self-teacher's losses send into the student (official 1).
+        evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
+        loss_kd (dict, optional): Logit distillation (None: off).
+        loss_feat (dict, optional): Feature distillation (None: off).
+        distill_schedule (dict, optional): A :class:`DistillSchedule`
+            config; None: constant weights.
         distill_warmup_iters, distill_rampup_iters, distill_warmup_epochs,
-        distill_rampup_epochs: Deprecated: the schedule's lengths, now
-            ``distill_schedule`` (a ``FutureWarning`` says what to write).
-        **student: The mmseg segmentor's arguments (backbone, decode_head,
-            neck, auxiliary_head, train_cfg, test_cfg, ...).
+        distill_rampup_epochs: Deprecated (``distill_schedule``).
+        **student: The mmseg segmentor's arguments.
     """
 
     #: the modules that exist for training only (not in the deployed model)
@@ -161,17 +112,8 @@ class FRSKDMixin:
         mro = type(self).__mro__
         check_student_args(type(self), mro[mro.index(FRSKDMixin) + 1],
                            student, self.FRSKD_KEYS)
-        if self_teacher_input not in SELF_TEACHER_INPUTS:
-            raise ValueError(
-                f'self_teacher_input must be one of {SELF_TEACHER_INPUTS}, '
-                f'got {self_teacher_input!r}')
-        if not (isinstance(teacher_grad_scale, (int, float))
-                and 0 <= teacher_grad_scale <= 1):
-            raise ValueError('teacher_grad_scale must be a number in [0, 1],'
-                             f' got {teacher_grad_scale!r}')
-        if self_teacher is None:
-            raise ValueError(f'{type(self).__name__} needs a self_teacher '
-                             "config, e.g. dict(type='SelfTeacherNeck', ...)")
+        check_frskd_args(type(self).__name__, self_teacher,
+                         self_teacher_input, teacher_grad_scale)
         self.distill_schedule = build_distill_schedule(
             distill_schedule, distill_warmup_iters=distill_warmup_iters,
             distill_rampup_iters=distill_rampup_iters,
@@ -188,11 +130,11 @@ class FRSKDMixin:
         self.evaluate_teacher = bool(evaluate_teacher)
         self._predict_teacher = False
         self._one_map_backbone = False
-        self._warned_short_run = False
         self.teacher_rng = PrivateRNG(
             (torch.initial_seed() + _TEACHER_SEED_OFFSET) % 2**63)
+        size = getattr(self.data_preprocessor, 'size', None) or PROBE_SIZE
         with self.teacher_rng:  # even the probe: some heads draw (SegNeXt)
-            reads = self._probe_reads()
+            self._one_map_backbone, reads = probe(self, size)
             channels = [int(f.shape[1]) for f in reads]
             self.self_teacher = MODELS.build(self_teacher_cfg(
                 self_teacher, channels, self._reads_description()))
@@ -204,11 +146,18 @@ class FRSKDMixin:
             check_teacher_head(self.teacher_head)
             self.loss_kd = MODELS.build(
                 loss_kd) if loss_kd is not None else None
-            self.loss_feat = MODELS.build(loss_feat_cfg(
-                loss_feat, channels, self.self_teacher.out_channels,
-                self_teacher.get('norm_cfg'))) if loss_feat is not None else None
+            self.loss_feat = None if loss_feat is None else MODELS.build(
+                loss_feat_cfg(loss_feat, channels,
+                              self.self_teacher.out_channels,
+                              self_teacher.get('norm_cfg')))
         check_feature_loss(self.loss_feat, self.self_teacher)
-        self._freeze_untaught_self_teacher(reads)
+        was_training = self.training
+        self.eval()
+        try:
+            freeze_untaught(self.self_teacher,
+                            lambda: self.teacher_forward(reads)[0])
+        finally:
+            self.train(was_training)
 
     # -- what the subclass says about its student --------------------------
     @property
@@ -225,57 +174,10 @@ class FRSKDMixin:
         raise NotImplementedError
 
     # -- build --------------------------------------------------------------
-    def _probe_reads(self) -> List[Tensor]:
-        """The maps the self-teacher reads (detached), from one forward of a
-        blank image in eval mode at the size the data preprocessor pads to
-        (the size the student trains at: BEiT's position tables, LRASPP's
-        pooling need it), else :data:`PROBE_SIZE`."""
-        size = getattr(self.data_preprocessor, 'size', None) or PROBE_SIZE
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                feats = self.extract_feat(torch.zeros(1, 3, *size))
-                # PIDNet, DDRNet: one map at inference, others in training
-                self._one_map_backbone = isinstance(feats, Tensor)
-                if self._one_map_backbone and \
-                        self.self_teacher_input != 'decoder':
-                    raise UnsupportedStudentError(
-                        f'{type(self.backbone).__name__} gives one feature '
-                        'map at inference (and other maps in training), so '
-                        'there are no levels for self_teacher_input='
-                        f"'{self.self_teacher_input}' to refine: use "
-                        "'decoder'")
-                return self.student_forward(feats)[1]
-        finally:
-            self.train(was_training)
-
     def _reads_description(self) -> str:
         if self.self_teacher_input == 'decoder':
             return "the decode head's map and the backbone levels below it"
         return f'its backbone{" + neck" if self.with_neck else ""}'
-
-    def _freeze_untaught_self_teacher(self, reads: List[Tensor]) -> None:
-        # Only the self-teacher's CE trains the self-teacher (the
-        # distillation targets are detached): parameters it does not reach
-        # (the bottom-up path when the head reads T1 only) would keep their
-        # initial values anyway, and frozen they spare DDP
-        # find_unused_parameters. Found by one dry forward in eval mode (no
-        # random draws) on what the build's probe read.
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.enable_grad():
-                logits, _ = self.teacher_forward(reads)
-                params = [p for p in self.self_teacher.parameters()
-                          if p.requires_grad]
-                grads = torch.autograd.grad(logits.sum(), params,
-                                            allow_unused=True)
-        finally:
-            self.train(was_training)
-        for param, grad in zip(params, grads):
-            if grad is None:
-                param.requires_grad_(False)
 
     def init_weights(self):
         """The student's weights from the global random stream, exactly as
@@ -296,14 +198,10 @@ class FRSKDMixin:
         ``'neck'``), or the levels below the deepest one the distilled head
         reads and the map it classified (``'decoder'``)."""
         if self.self_teacher_input != 'decoder':
-            return _level_maps(feats)
-        if self._one_map_backbone:  # D alone
-            return [tap.classified_map()]
-        levels = _level_maps(feats)
-        in_index = self.distilled_head.in_index
-        indices = in_index if isinstance(in_index, Sequence) else [in_index]
-        deepest = max(i % len(levels) for i in indices) if levels else 0
-        return [*levels[:deepest], tap.classified_map()]
+            return level_maps(feats)
+        levels = [] if self._one_map_backbone else level_maps(feats)
+        return decoder_reads(levels, self.distilled_head.in_index,
+                             tap.classified_map())
 
     def student_forward(self, feats):
         """The student's decoder run as at inference, up to the distilled
@@ -319,21 +217,9 @@ class FRSKDMixin:
     # -- training ------------------------------------------------------------
     @property
     def current_distill_weight(self) -> float:
-        """w of the iteration (or epoch) being run, from the
-        :class:`DistillSchedule` and mmengine's ``MessageHub`` (``'iter'`` /
-        ``'epoch'``, 0 outside a training loop; the run's length from
-        ``'max_iters'`` / ``'max_epochs'``). Warns once when the run ends
-        before the schedule's ramp-up does."""
-        hub = MessageHub.get_current_instance()
-        schedule = self.distill_schedule
-        unit = 'epoch' if schedule.by_epoch else 'iter'
-        run_length = hub.get_info(f'max_{unit}s')
-        if run_length is not None and not self._warned_short_run:
-            self._warned_short_run = True
-            warning = schedule.short_run_warning(run_length)
-            if warning:
-                print_log(warning, logger='current', level=logging.WARNING)
-        return schedule.weight(hub.get_info(unit, 0), run_length)
+        """w of the iteration (or epoch) being run
+        (:meth:`DistillSchedule.current`)."""
+        return self.distill_schedule.current()
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Student losses (mmseg's keys) + self-teacher CE + distillation.
@@ -451,18 +337,3 @@ class FRSKDMixin:
             for k, v in self.state_dict().items() if not k.startswith(dropped)
         }
 
-
-def _level_maps(feats) -> List[Tensor]:
-    """The feature levels as maps (B, C, H, W): a level that is a (map,
-    class token) pair -- a ViT backbone's for DPT -- gives its map."""
-    maps = []
-    for i, level in enumerate(feats):
-        if not isinstance(level, Tensor):
-            level = next((x for x in level if isinstance(x, Tensor)
-                          and x.dim() == 4), None)
-            if level is None:
-                raise UnsupportedStudentError(
-                    f'feature level {i} of the student holds no (B, C, H, W) '
-                    'map for the self-teacher to read')
-        maps.append(level)
-    return maps

@@ -22,6 +22,10 @@ _OTHER_SEGMENTOR_ARGS = ('text_encoder', 'image_encoder', 'class_names',
                          'depth_head', 'unet_cfg', 'pad_shape')
 
 
+#: where the self-teacher reads (``self_teacher_input``)
+SELF_TEACHER_INPUTS = ('backbone', 'neck', 'decoder')
+
+
 class UnsupportedStudentError(NotImplementedError):
     """The student segmentor cannot be trained with FRSKD, for the reason
     the message gives (naming the head or segmentor and what to do). Raised
@@ -75,6 +79,23 @@ def check_student_args(frskd_cls: type, base_cls: type, student: dict,
             f'{base_cls.__name__}')
     for cfg in (decode_head if is_cascade else [decode_head]):
         check_decode_head_cfg(cfg)
+
+
+def check_frskd_args(segmentor: str, self_teacher, self_teacher_input: str,
+                     teacher_grad_scale) -> None:
+    """FRSKD's own arguments, before anything is built."""
+    if self_teacher_input not in SELF_TEACHER_INPUTS:
+        raise ValueError(
+            f'self_teacher_input must be one of {SELF_TEACHER_INPUTS}, '
+            f'got {self_teacher_input!r}')
+    if isinstance(teacher_grad_scale, bool) or not (
+            isinstance(teacher_grad_scale, (int, float))
+            and 0 <= teacher_grad_scale <= 1):
+        raise ValueError('teacher_grad_scale must be a number in [0, 1], '
+                         f'got {teacher_grad_scale!r}')
+    if self_teacher is None:
+        raise ValueError(f'{segmentor} needs a self_teacher config, e.g. '
+                         "dict(type='SelfTeacherNeck', ...)")
 
 
 def check_decode_head_cfg(cfg) -> None:

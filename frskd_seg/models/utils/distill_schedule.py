@@ -1,10 +1,13 @@
 """The distillation schedule w(t) (docs/method.md, "Schedule"): one object
 that computes the weights, resolves lengths given as fractions of the run,
 and says when a run ends before distillation does."""
+import logging
 import math
 import warnings
 from numbers import Integral, Real
 from typing import Optional, Tuple, Union
+
+from mmengine.logging import MessageHub, print_log
 
 from mmseg.registry import MODELS
 
@@ -101,6 +104,7 @@ class DistillSchedule:
         self.warmup = warmup
         self.rampup = rampup
         self.by_epoch = bool(by_epoch)
+        self._warned = False
 
     @property
     def unit(self) -> str:
@@ -144,6 +148,21 @@ class DistillSchedule:
         if self.by_epoch:
             return distill_weight_by_epoch(progress, warmup, rampup)
         return distill_weight(progress, warmup, rampup)
+
+    def current(self) -> float:
+        """w of the iteration (epoch) being run, read from mmengine's
+        ``MessageHub`` (``'iter'``/``'epoch'``, 0 outside a training loop;
+        the run's length from ``'max_iters'``/``'max_epochs'``). Warns once
+        when the run ends before the ramp-up does."""
+        hub = MessageHub.get_current_instance()
+        unit = 'epoch' if self.by_epoch else 'iter'
+        run_length = hub.get_info(f'max_{unit}s')
+        if run_length is not None and not self._warned:
+            self._warned = True
+            warning = self.short_run_warning(run_length)
+            if warning:
+                print_log(warning, logger='current', level=logging.WARNING)
+        return self.weight(hub.get_info(unit, 0), run_length)
 
     def warmup_end(self, run_length: Optional[int] = None) -> int:
         """The first iteration (epoch) with a non-zero weight."""
