@@ -7,3 +7,5 @@
 _base_ = ['./deeplab_voc.py', './_base_/frskd.py']
 
 model = dict(_base_.frskd_model)
+val_evaluator = _base_.frskd_evaluator
+test_evaluator = val_evaluator

@@ -29,3 +29,10 @@ frskd_model = dict(
     loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
     loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
     distill_schedule=dict(type='DistillSchedule', warmup=2 / 3, rampup=1 / 3))
+# validation and testing score the self-teacher too (teacher/mIoU), beside the
+# student: FRSKD configs write val_evaluator = _base_.frskd_evaluator
+frskd_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='FRSKDIoUMetric', iou_metrics=['mIoU'],
+         pred_key='pred_teacher_sem_seg', prefix='teacher')
+]

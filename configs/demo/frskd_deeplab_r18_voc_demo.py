@@ -27,3 +27,10 @@ model = dict(
     # no distillation for the first 2/3 of the run, a sigmoid ramp-up over
     # the last third: fractions, so a shortened run still distils
     distill_schedule=dict(type='DistillSchedule', warmup=2 / 3, rampup=1 / 3))
+# validation and testing score the self-teacher too (teacher/mIoU)
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='FRSKDIoUMetric', iou_metrics=['mIoU'],
+         pred_key='pred_teacher_sem_seg', prefix='teacher')
+]
+test_evaluator = val_evaluator

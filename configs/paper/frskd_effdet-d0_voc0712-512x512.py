@@ -33,3 +33,10 @@ model = dict(
     loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
     distill_schedule=dict(
         type='DistillSchedule', warmup=40, rampup=20, by_epoch=True))
+# validation and testing score the self-teacher too (teacher/mIoU)
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='FRSKDIoUMetric', iou_metrics=['mIoU'],
+         pred_key='pred_teacher_sem_seg', prefix='teacher')
+]
+test_evaluator = val_evaluator

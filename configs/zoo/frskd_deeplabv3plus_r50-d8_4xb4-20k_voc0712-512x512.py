@@ -5,3 +5,5 @@
 _base_ = ['./deeplabv3plus_r50-d8_4xb4-20k_voc0712-512x512.py', '../_base_/frskd.py']
 
 model = dict(_base_.frskd_model)
+val_evaluator = _base_.frskd_evaluator
+test_evaluator = val_evaluator

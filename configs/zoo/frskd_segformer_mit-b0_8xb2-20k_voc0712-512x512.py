@@ -10,3 +10,5 @@ model = dict(
         type='SelfTeacherNeck',
         width_ratio=0.5,
         norm_cfg=dict(type='SyncBN', requires_grad=True)))
+val_evaluator = _base_.frskd_evaluator
+test_evaluator = val_evaluator

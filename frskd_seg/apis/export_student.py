@@ -39,9 +39,10 @@ FRSKD_STATE_PREFIXES = tuple(f'{name}.' for name in FRSKDMixin.TEACHER_SIDE)
 
 def baseline_twin_config(cfg: Config) -> Config:
     """``cfg`` with the FRSKD segmentor turned into its student's mmseg
-    segmentor (EncoderDecoder, CascadeEncoderDecoder) and nothing else
-    changed (initialisation, data, schedule, hooks): the baseline twin an
-    FRSKD run is compared with."""
+    segmentor (EncoderDecoder, CascadeEncoderDecoder), and without the
+    metrics of the self-teacher's prediction, nothing else changed
+    (initialisation, data, schedule, hooks): the baseline twin an FRSKD run
+    is compared with."""
     frskd_type = cfg.model.get('type')
     if frskd_type not in STUDENT_TYPES:
         raise ValueError(f'expected a config with model.type one of '
@@ -52,6 +53,12 @@ def baseline_twin_config(cfg: Config) -> Config:
         cfg.model.pop(key, None)
     if cfg.get('tta_model', {}).get('module', {}).get('type') == frskd_type:
         cfg.tta_model.module = cfg.model
+    for key in ('val_evaluator', 'test_evaluator'):
+        metrics = cfg.get(key)
+        if isinstance(metrics, (list, tuple)):
+            kept = [m for m in metrics if m.get('pred_key', 'pred_sem_seg')
+                    == 'pred_sem_seg']
+            cfg[key] = kept[0] if len(kept) == 1 else kept
     return cfg
 
 

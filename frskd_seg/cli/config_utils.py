@@ -1,10 +1,12 @@
 """Config edits shared by the command-line tools."""
 import argparse
+import logging
 import os
 import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 
 from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.datasets.retarget import not_voc_datasets
@@ -134,6 +136,41 @@ def init_distributed_on_cpu(cfg: Config) -> None:
             device_ids=None,
             broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
+
+
+def scores_teacher(metrics) -> bool:
+    """Whether an evaluator config scores the self-teacher's prediction."""
+    from frskd_seg.evaluation.metrics.frskd_iou_metric import \
+        TEACHER_PRED_KEY
+    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
+    return any(m.get('pred_key') == TEACHER_PRED_KEY for m in metrics)
+
+
+def check_teacher_metric(cfg: Config, evaluator: str) -> None:
+    """The config's ``evaluator`` and the model's ``evaluate_teacher`` must
+    agree: scoring a prediction the model does not make fails at config load
+    (not at the first batch); making one nobody scores is warned about. The
+    config says what runs, so the tool changes neither."""
+    from frskd_seg.models.segmentors import is_frskd_model
+    model = cfg.get('model', {})
+    if cfg.get(evaluator) is None:
+        return
+    predicts = is_frskd_model(model) and model.get('evaluate_teacher')
+    scored = scores_teacher(cfg[evaluator])
+    if scored and not predicts:
+        raise ValueError(
+            f"{evaluator} scores the self-teacher's prediction "
+            '(pred_teacher_sem_seg), which this model does not make: set '
+            'model.evaluate_teacher=True (an FRSKD model), or remove that '
+            f'metric from {evaluator}')
+    if predicts and not scored:
+        print_log(
+            "model.evaluate_teacher=True computes the self-teacher's "
+            f'prediction, but {evaluator} does not score it: add '
+            "dict(type='FRSKDIoUMetric', iou_metrics=['mIoU'], pred_key="
+            "'pred_teacher_sem_seg', prefix='teacher') to it (or set "
+            'evaluate_teacher=False)', logger='current',
+            level=logging.WARNING)
 
 
 def add_teacher_metric(cfg: Config, evaluator: str) -> bool:

@@ -1,15 +1,17 @@
 """``tools/test.py``: mmseg's test/evaluation command line, with FRSKD
 registered and the checkpoint-loading fix for torch >= 2.6 applied."""
 import argparse
+import logging
 from typing import Optional, Sequence
 
 from mmengine.config import Config
+from mmengine.logging import print_log
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
 from .config_utils import (add_common_arguments, add_teacher_metric,
-                           init_distributed_on_cpu, load_config,
-                           parse_tool_args)
+                           check_teacher_metric, init_distributed_on_cpu,
+                           load_config, parse_tool_args, scores_teacher)
 from .console import SummaryRunner, align_helper_variables
 
 
@@ -46,7 +48,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--teacher',
         action='store_true',
         help='FRSKD models: also evaluate the self-teacher (teacher/mIoU '
-        'beside the student\'s mIoU)')
+        'beside the student\'s mIoU); the shipped FRSKD configs already '
+        'do, this adds it to configs that do not')
     add_common_arguments(parser)
     return parse_tool_args(parser, argv)
 
@@ -63,7 +66,13 @@ def build_test_config(args: argparse.Namespace) -> Config:
             raise ValueError('--teacher needs an FRSKD config (model.type '
                              f'one of {sorted(STUDENT_TYPES)}), got '
                              f"{cfg.model.get('type')!r}")
+        if cfg.model.get('evaluate_teacher') and scores_teacher(
+                cfg.test_evaluator):
+            print_log('--teacher: the config already evaluates and scores '
+                      'the self-teacher (teacher/mIoU); nothing to add',
+                      logger='current', level=logging.INFO)
         cfg.model.evaluate_teacher = True
+        add_teacher_metric(cfg, 'test_evaluator')
     if args.show or args.show_dir:
         hooks = cfg.get('default_hooks', {})
         if 'visualization' not in hooks:
@@ -78,8 +87,12 @@ def build_test_config(args: argparse.Namespace) -> Config:
         if args.show_dir:
             cfg.visualizer['save_dir'] = args.show_dir
     if args.tta:
-        # TTA merges the student's predictions only
+        # TTA merges the student's predictions only: the self-teacher is
+        # neither predicted nor scored
         cfg.model.pop('evaluate_teacher', None)
+        metrics = cfg.test_evaluator
+        metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
+        cfg.test_evaluator = [m for m in metrics if not scores_teacher(m)]
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
@@ -90,7 +103,8 @@ def build_test_config(args: argparse.Namespace) -> Config:
             if metric.get('pred_key', 'pred_sem_seg') == 'pred_sem_seg':
                 metric['output_dir'] = args.out
                 metric['keep_results'] = True
-    add_teacher_metric(cfg, 'test_evaluator')
+    if not args.tta:
+        check_teacher_metric(cfg, 'test_evaluator')
     return cfg
 
 

@@ -10,7 +10,7 @@ from mmengine.logging import print_log
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
 from mmseg.registry import RUNNERS
-from .config_utils import (add_common_arguments, add_teacher_metric,
+from .config_utils import (add_common_arguments, check_teacher_metric,
                            check_distill_schedule, init_distributed_on_cpu,
                            load_config, parse_tool_args)
 from .console import SummaryRunner, align_helper_variables
@@ -66,13 +66,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
             cfg.optim_wrapper.setdefault('dtype', 'auto')
     cfg.resume = args.resume
     align_helper_variables(cfg, args.data_root)
-    add_teacher_metric(cfg, 'val_evaluator')
-    # Ctrl-C / SIGTERM: a checkpoint and a resume hint, not a traceback. Added
-    # here rather than in the configs: it is how this tool runs, and configs
-    # (and the gain study's cache keys, hashes of their text) stay as they are
-    hooks = list(cfg.get('custom_hooks', []))
-    if not any(h.get('type') == 'GracefulStopHook' for h in hooks):
-        cfg.custom_hooks = hooks + [dict(type='GracefulStopHook')]
+    check_teacher_metric(cfg, 'val_evaluator')
     return cfg
 
 

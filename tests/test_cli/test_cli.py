@@ -21,6 +21,37 @@ def test_defaults_follow_mmseg():
     assert cfg.optim_wrapper.type == 'OptimWrapper'
 
 
+def test_the_config_is_what_runs():
+    """tools/train.py adds no hook and no metric: what runs is the file
+    (with the tool's explicit options)."""
+    from mmengine.config import Config
+    cfg, written = train_cfg(), Config.fromfile(DEMO_CONFIG)
+    assert cfg.custom_hooks == written.custom_hooks
+    assert [h.type for h in cfg.custom_hooks] == [
+        'RNGStateHook', 'NonFiniteLossHook', 'ResumeCheckHook',
+        'GracefulStopHook']
+    assert cfg.val_evaluator == written.val_evaluator
+    assert [m.get('prefix') for m in cfg.val_evaluator] == [None, 'teacher']
+
+
+def test_an_unscored_self_teacher_is_warned_about(monkeypatch):
+    from frskd_seg.cli import config_utils
+    logged = []
+    monkeypatch.setattr(config_utils, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    train_cfg()  # the demo scores its self-teacher
+    assert logged == []
+    from mmengine.config import Config
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+    config_utils.check_teacher_metric(cfg, 'val_evaluator')
+    [msg] = logged
+    assert msg.startswith('model.evaluate_teacher=True computes the '
+                          "self-teacher's prediction, but val_evaluator does "
+                          'not score it')
+    assert cfg.val_evaluator == dict(type='IoUMetric', iou_metrics=['mIoU'])
+
+
 def test_amp_resume_work_dir_and_cfg_options(tmp_path, monkeypatch):
     import torch
 
@@ -102,7 +133,9 @@ def test_test_options(tmp_path):
     assert cfg.load_from == 'ckpt.pth'
     assert cfg.default_hooks.visualization.draw is True
     assert cfg.visualizer.save_dir == str(tmp_path / 'vis')
-    assert cfg.test_evaluator.output_dir == str(tmp_path / 'out')
+    # TTA merges the student's predictions: the self-teacher is not scored
+    [student] = cfg.test_evaluator
+    assert student.output_dir == str(tmp_path / 'out')
     assert cfg.model.type == 'SegTTAModel'
     assert cfg.model.module.type == 'FRSKDEncoderDecoder'
 
@@ -115,9 +148,11 @@ def test_validation_scores_the_self_teacher_too():
     assert (teacher.type, teacher.pred_key, teacher.prefix) == (
         'FRSKDIoUMetric', 'pred_teacher_sem_seg', 'teacher')
     assert teacher.iou_metrics == student.iou_metrics == ['mIoU']
-    # a model that does not evaluate its self-teacher keeps one metric
-    cfg = train_cfg('--cfg-options', 'model.evaluate_teacher=False')
-    assert cfg.val_evaluator.type == 'IoUMetric'
+    # scoring a prediction the model does not make fails at config load
+    with pytest.raises(ValueError, match="val_evaluator scores the "
+                       "self-teacher's prediction .* which this model does "
+                       'not make: set model.evaluate_teacher=True'):
+        train_cfg('--cfg-options', 'model.evaluate_teacher=False')
 
 
 def test_test_teacher_switch(tmp_path):
