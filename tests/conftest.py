@@ -231,9 +231,9 @@ def trained(tmp_path_factory, synthetic_voc):
 #: its module and session fixtures, on one of two workers) hands them out
 #: first, so the short files fill the gaps at the end instead of one long
 #: file running alone
-LONG_FILES = ('test_recipe_check.py', 'test_distributed.py',
-              'test_two_line_recipe.py', 'test_configs.py',
-              'test_zoo_configs.py', 'test_graceful_stop_hook.py',
+LONG_FILES = ('test_packaging.py', 'test_recipe_check.py',
+              'test_distributed.py', 'test_two_line_recipe.py',
+              'test_configs.py', 'test_zoo_configs.py', 'test_graceful_stop_hook.py',
               'test_rng_state_hook.py', 'test_student_families.py',
               'test_train_test.py', 'test_epoch_based_training.py',
               'test_gain_study.py', 'test_paper_configs.py',

@@ -45,7 +45,6 @@ from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
 from frskd_seg.models.utils import (DEPRECATED_SCHEDULE_KEYS,
                                     model_distill_schedule)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HOLDOUTS = (None, 'voc12-val')
 _VOC12 = 'VOC2012/ImageSets/Segmentation/'
 
@@ -264,7 +263,8 @@ class Run:
 
     def train(self, python: str = sys.executable, echo=None,
               gpus: int = 1, threads: Optional[int] = None) -> None:
-        """Train (or resume) unless finished, with ``tools/train.py`` (under
+        """Train (or resume) unless finished, with ``python -m
+        frskd_seg.cli.train`` in the current directory (under
         ``torchrun --nproc_per_node gpus --launcher pytorch`` when ``gpus``
         > 1) on ``threads`` CPU threads (``OMP_NUM_THREADS``; None: torch's
         default). The output goes to train.log; ``echo`` gets its progress
@@ -285,11 +285,13 @@ class Run:
             if echo is not None:
                 echo(f'    {self.arm} seed {self.seed}: from the warm-up end '
                      f'of {self.warm_start}')
-        cmd = [python, osp.join(REPO, 'tools', 'train.py'), config,
+        # the installed package's training entry point (not a checkout's
+        # tools/), run in the caller's working directory
+        cmd = [python, '-m', 'frskd_seg.cli.train', config,
                '--work-dir', self.work_dir]
         if gpus > 1:
             cmd[1:1] = ['-m', 'torch.distributed.run',
-                        f'--nproc_per_node={gpus}']
+                        f'--nproc_per_node={gpus}']  # then -m our module
             cmd += ['--launcher', 'pytorch']
         if osp.isfile(osp.join(self.work_dir, 'last_checkpoint')):
             cmd.append('--resume')
@@ -298,7 +300,7 @@ class Run:
             env['OMP_NUM_THREADS'] = str(threads)
         with open(osp.join(self.work_dir, 'train.log'), 'a') as log:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, cwd=REPO,
+                                    stderr=subprocess.STDOUT,
                                     text=True, env=env)
             for line in proc.stdout:
                 log.write(line)

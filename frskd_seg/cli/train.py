@@ -1,4 +1,5 @@
-"""``tools/train.py``: mmseg's training command line, with FRSKD registered."""
+"""``tools/train.py`` (or ``python -m frskd_seg.cli.train``): mmseg's
+training command line, with FRSKD registered."""
 import argparse
 import logging
 from typing import Optional, Sequence
@@ -80,3 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     runner = (SummaryRunner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
     runner.train()
+
+
+if __name__ == '__main__':
+    main()

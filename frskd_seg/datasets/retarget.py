@@ -16,8 +16,10 @@ from mmengine.config import Config
 
 from .dataset_configs import DATALOADERS, leaf_datasets
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-VOC0712 = osp.join(REPO, 'configs', '_base_', 'datasets', 'voc0712.py')
+#: the VOC07+12 data-set config: the package's copy of configs/ (setup.py
+#: puts it in frskd_seg/.mim/configs, as mmseg ships its own)
+VOC0712 = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim',
+                   'configs', '_base_', 'datasets', 'voc0712.py')
 NUM_CLASSES = 21
 CROP = (512, 512)
 

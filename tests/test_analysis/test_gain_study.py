@@ -249,11 +249,12 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
     cmd = commands[0]
     assert cmd[-1] == '--resume'
     if gpus > 1:
-        assert cmd[:4] == ['py', '-m', 'torch.distributed.run',
-                           '--nproc_per_node=4']
+        assert cmd[:6] == ['py', '-m', 'torch.distributed.run',
+                           '--nproc_per_node=4', '-m', 'frskd_seg.cli.train']
         assert cmd[-3:-1] == ['--launcher', 'pytorch']
     else:
-        assert cmd[0] == 'py' and cmd[1].endswith('tools/train.py')
+        # the installed package's entry point, not a checkout's tools/
+        assert cmd[:3] == ['py', '-m', 'frskd_seg.cli.train']
         assert '--launcher' not in cmd
     assert Config.fromfile(str(tmp_path / 'run' / 'config.py')
                            ).randomness.seed == 3

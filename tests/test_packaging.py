@@ -1,0 +1,90 @@
+"""frskd_seg as a package: built into a wheel and installed (not editable)
+into a folder of its own, it serves a user's project in another directory --
+the two lines on an mmseg:: config retargeted to VOC07+12, a short training
+through the package's entry point, a gain study and an export -- without the
+checkout's tools/ or configs/."""
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+import textwrap
+
+from tests.conftest import REPO
+
+USER_SCRIPT = '''
+import glob, os, os.path as osp, subprocess, sys
+import frskd_seg
+assert frskd_seg.__file__.startswith(os.environ['SITE']), frskd_seg.__file__
+from mmengine.config import Config
+from frskd_seg.analysis.gain_study import run_study
+from frskd_seg.analysis.recipe_check import mmseg_config_dir
+from frskd_seg.apis import export_student
+from frskd_seg.datasets.retarget import write_voc0712_config
+
+data = os.environ['DATA']
+src = 'deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py'
+write_voc0712_config(osp.join(mmseg_config_dir(), src), 'voc_r18.py', data,
+                     base='mmseg::' + src)
+with open('frskd_r18.py', 'w') as f:
+    f.write(USER_CONFIG)
+cmd = [sys.executable, '-m', 'frskd_seg.cli.train', 'frskd_r18.py',
+       '--work-dir', 'run', '--cfg-options', 'train_cfg.max_iters=2',
+       'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2']
+subprocess.run(cmd, check=True)
+assert osp.isfile('run/iter_2.pth')
+cfg = Config.fromfile('frskd_r18.py')
+cfg.train_cfg.max_iters = 2
+result = run_study(cfg, [0], 'study', threads=1, diagnose=False)
+assert set(result.evals) == {'frskd', 'twin'}
+cfg_path, ckpt_path = export_student('frskd_r18.py', 'run/iter_2.pth',
+                                     'exported')
+assert Config.fromfile(cfg_path).model.type == 'EncoderDecoder'
+print('USER PROJECT OK')
+'''
+
+USER_CONFIG = '''
+# a user's config: the two lines on an mmseg config retargeted to VOC07+12
+_base_ = './voc_r18.py'
+custom_imports = dict(imports=['frskd_seg'], allow_failed_imports=False)
+model = dict(type='FRSKDEncoderDecoder',
+             self_teacher=dict(type='SelfTeacherNeck'),
+             pretrained=None)  # offline: no ImageNet weights
+train_dataloader = dict(batch_size=2, num_workers=0,
+                        persistent_workers=False)
+val_dataloader = dict(num_workers=0, persistent_workers=False)
+test_dataloader = val_dataloader
+'''
+
+
+def test_installed_package_serves_a_project_elsewhere(tmp_path,
+                                                      synthetic_voc):
+    # build from a copy: an in-tree build would replace the checkout's
+    # editable frskd_seg/.mim symlink with a copy
+    src = tmp_path / 'src'
+    for name in ('frskd_seg', 'configs', 'requirements'):
+        shutil.copytree(osp.join(REPO, name), src / name, symlinks=True,
+                        ignore=shutil.ignore_patterns('__pycache__', '.mim'))
+    for name in ('setup.py', 'README.md'):
+        shutil.copy(osp.join(REPO, name), src / name)
+    pip = [sys.executable, '-m', 'pip', '-q']
+    subprocess.run([*pip, 'wheel', '--no-deps', '--no-build-isolation',
+                    '-w', str(tmp_path / 'wheel'), str(src)], check=True)
+    [wheel] = os.listdir(tmp_path / 'wheel')
+    site = tmp_path / 'site'
+    subprocess.run([*pip, 'install', '--no-deps', '--target', str(site),
+                    str(tmp_path / 'wheel' / wheel)], check=True)
+    assert (site / 'frskd_seg' / '.mim' / 'configs' / '_base_' / 'datasets'
+            / 'voc0712.py').is_file()
+    project = tmp_path / 'project'
+    project.mkdir()
+    script = (f'USER_CONFIG = {USER_CONFIG!r}\n' +
+              textwrap.dedent(USER_SCRIPT))
+    env = dict(os.environ, PYTHONPATH=str(site), SITE=str(site),
+               DATA=synthetic_voc, OMP_NUM_THREADS='1',
+               PYTHONWARNINGS='ignore')
+    out = subprocess.run([sys.executable, '-c', script], cwd=project,
+                         env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert 'USER PROJECT OK' in out.stdout
