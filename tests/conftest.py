@@ -7,7 +7,6 @@ import os.path as osp
 
 import pytest
 import torch
-import mmengine.config.config as mmengine_config
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.structures import PixelData
@@ -19,6 +18,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
 from tests.fork_server import ForkServer
+from tests.unformatted_configs.sitecustomize import SWITCH, skip_yapf
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO, 'configs', 'demo',
@@ -34,7 +34,8 @@ _UNFORMATTED = osp.join(osp.dirname(osp.abspath(__file__)),
                         'unformatted_configs')
 os.environ['PYTHONPATH'] = os.pathsep.join(
     p for p in (_UNFORMATTED, os.environ.get('PYTHONPATH')) if p)
-mmengine_config.FormatCode = lambda source, *args, **kwargs: (source, False)
+os.environ[SWITCH] = '1'
+skip_yapf()
 
 if os.environ.get('PYTEST_XDIST_WORKER'):
     # `make test` runs two pytest workers on two cores: one thread each (and
@@ -233,7 +234,8 @@ def trained(tmp_path_factory, synthetic_voc):
 #: file running alone
 LONG_FILES = ('test_packaging.py', 'test_recipe_check.py',
               'test_distributed.py', 'test_two_line_recipe.py',
-              'test_configs.py', 'test_zoo_configs.py', 'test_graceful_stop_hook.py',
+              'test_configs.py', 'test_zoo_configs.py',
+              'test_graceful_stop_hook.py',
               'test_rng_state_hook.py', 'test_student_families.py',
               'test_train_test.py', 'test_epoch_based_training.py',
               'test_gain_study.py', 'test_paper_configs.py',

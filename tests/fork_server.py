@@ -25,12 +25,15 @@ PRELOADED = ('torch', 'mmengine.runner', 'mmseg.datasets', 'mmseg.models')
 
 
 def _child(request: dict) -> None:
-    """Become ``python argv...`` in ``cwd`` with ``env``; never returns."""
-    import atexit
+    """Become ``python argv...`` in ``cwd`` with ``env``, in a process group
+    of its own (its loader workers included, so a timeout kills them all);
+    ends with a normal interpreter exit, which runs the atexit handlers as
+    any process does."""
     import runpy
     import traceback
     rc = 1
     try:
+        os.setpgid(0, 0)
         os.chdir(request['cwd'])
         os.environ.clear()
         os.environ.update(request['env'])
@@ -46,24 +49,17 @@ def _child(request: dict) -> None:
         script = os.path.abspath(request['argv'][0])
         sys.argv = list(request['argv'])
         sys.path[0] = os.path.dirname(script)
-        try:
-            runpy.run_path(script, run_name='__main__')
-            rc = 0
-        except SystemExit as exc:
-            if exc.code is None or isinstance(exc.code, int):
-                rc = exc.code or 0
-            else:
-                print(exc.code, file=sys.stderr)
-        except BaseException:  # noqa: BLE001 -- as the interpreter does
-            traceback.print_exc()
-        atexit._run_exitfuncs()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
-        os._exit(rc)
+        runpy.run_path(script, run_name='__main__')
+        rc = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            rc = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+    except BaseException:  # noqa: BLE001 -- as the interpreter does
+        traceback.print_exc()
+    # unwinds serve() in this child: the interpreter exits with rc
+    raise SystemExit(rc)
 
 
 def serve() -> None:
@@ -78,6 +74,10 @@ def serve() -> None:
         pid = os.fork()
         if pid == 0:
             _child(request)
+        try:  # also here: the client may kill the group before the child
+            os.setpgid(pid, pid)  # has made it
+        except OSError:  # the child already has (or has ended)
+            pass
         reply.write(json.dumps(dict(pid=pid)) + '\n')
         reply.flush()
         _, status = os.waitpid(pid, 0)
@@ -130,7 +130,7 @@ class ForkServer:
             pid = self._read(None)['pid']
             done = self._read(timeout)
             if done is None:
-                os.kill(pid, signal.SIGKILL)
+                os.killpg(pid, signal.SIGKILL)  # its workers too
                 self._read(None)
                 raise subprocess.TimeoutExpired(args, timeout)
             with open(out) as f_out, open(err) as f_err:

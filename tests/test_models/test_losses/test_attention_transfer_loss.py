@@ -109,7 +109,8 @@ def test_errors_name_the_bad_values():
         AttentionTransferLoss(p=0)
     with pytest.raises(ValueError, match='loss_weight must be .* got -2'):
         AttentionTransferLoss(loss_weight=-2)
-    with pytest.raises(ValueError, match='loss_at: got 2 student and 1 teacher feature maps'):
+    with pytest.raises(ValueError, match='loss_at: got 2 student and 1 '
+                       'teacher feature maps'):
         AttentionTransferLoss()([feat(0, (1, 2, 4, 4))] * 2,
                                 [feat(1, (1, 2, 4, 4))])
     with pytest.raises(ValueError, match=r'level 0 .*\(1, 2, 4, 4\).*'
