@@ -318,10 +318,11 @@ class Run:
         with open(osp.join(self.work_dir, 'done'), 'w') as f:
             f.write(' '.join(cmd) + '\n')
 
-    def evaluate(self, iters: Sequence[int], splits: Sequence[str]) -> dict:
-        """``{split: {iter: metrics}}`` of the checkpoints at ``iters``
-        (student, and for FRSKD ``teacher/*``), cached in eval.json."""
-        path = osp.join(self.work_dir, 'eval.json')
+    def _cached(self, filename: str, iters: Sequence[int],
+                splits: Sequence[str], compute) -> dict:
+        """``{split: {iter: compute(split, checkpoint)}}``, cached in
+        ``work_dir/filename`` (each result written as it comes)."""
+        path = osp.join(self.work_dir, filename)
         cache = {}
         if osp.isfile(path):
             with open(path) as f:
@@ -330,33 +331,28 @@ class Run:
             for it in iters:
                 if str(it) in cache.get(split, {}):
                     continue
-                cache.setdefault(split, {})[str(it)] = evaluate_checkpoint(
-                    self.cfg, self.checkpoint(it), split,
-                    teacher=self.arm == 'frskd',
-                    work_dir=osp.join(self.work_dir, 'eval'))
+                cache.setdefault(split, {})[str(it)] = compute(
+                    split, self.checkpoint(it))
                 with open(path, 'w') as f:
                     json.dump(cache, f, indent=1)
         return cache
 
+    def evaluate(self, iters: Sequence[int], splits: Sequence[str]) -> dict:
+        """``{split: {iter: metrics}}`` of the checkpoints at ``iters``
+        (student, and for FRSKD ``teacher/*``), cached in eval.json."""
+        return self._cached(
+            'eval.json', iters, splits,
+            lambda split, ckpt: evaluate_checkpoint(
+                self.cfg, ckpt, split, teacher=self.arm == 'frskd',
+                work_dir=osp.join(self.work_dir, 'eval')))
 
     def diagnose(self, iters: Sequence[int], splits: Sequence[str]) -> dict:
         """``{split: {iter: diagnostics}}`` of an FRSKD run's checkpoints
         (:func:`diagnose_checkpoint`), cached in diagnostics.json."""
         from .distill_diagnostics import diagnose_checkpoint
-        path = osp.join(self.work_dir, 'diagnostics.json')
-        cache = {}
-        if osp.isfile(path):
-            with open(path) as f:
-                cache = json.load(f)
-        for split in splits:
-            for it in iters:
-                if str(it) in cache.get(split, {}):
-                    continue
-                cache.setdefault(split, {})[str(it)] = diagnose_checkpoint(
-                    self.cfg, self.checkpoint(it), split)
-                with open(path, 'w') as f:
-                    json.dump(cache, f, indent=1)
-        return cache
+        return self._cached(
+            'diagnostics.json', iters, splits,
+            lambda split, ckpt: diagnose_checkpoint(self.cfg, ckpt, split))
 
 
 def _is_progress(line: str) -> bool:
@@ -617,8 +613,9 @@ def run_study(frskd_cfg: Config,
 
     ``jobs`` trainings run at once, each on ``threads`` CPU threads (part of
     the runs' cache key); the evaluations follow, one at a time, and with
-    ``diagnose`` the diagnostics of the FRSKD runs (:mod:`.distill_diagnostics`)
-    on the training images and the study's splits.
+    ``diagnose`` the diagnostics of the FRSKD runs
+    (:mod:`.distill_diagnostics`) on the training images and the study's
+    splits.
 
     ``warm_start_from``: the runs directory of another FRSKD config
     (``RUNS/<key>``) whose runs this study's FRSKD runs equal until the end
