@@ -94,7 +94,7 @@ class FRSKDMixin:
                   'distill_rampup_epochs')
 
     def __init__(self,
-                 self_teacher: ConfigType,
+                 self_teacher: OptConfigType = None,
                  teacher_head: OptConfigType = None,
                  self_teacher_input: str = 'decoder',
                  teacher_grad_scale: float = 1.0,

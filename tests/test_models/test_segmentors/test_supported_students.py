@@ -1,0 +1,49 @@
+"""Build-time messages for configs FRSKD cannot take as written: they name
+what to write instead."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from frskd_seg.analysis.recipe_check import mmseg_config_dir
+from frskd_seg.models.segmentors import FRSKDMixin
+from tests.conftest import build_model
+
+
+def _cascade_configs():
+    """mmseg's cascade configs: OCRNet's and PointRend's, all of them."""
+    return sorted(glob.glob(osp.join(mmseg_config_dir(), 'ocrnet', '*.py')) +
+                  glob.glob(osp.join(mmseg_config_dir(), 'point_rend',
+                                     '*.py')))
+
+
+CASCADES = _cascade_configs()
+
+
+def test_every_cascade_config_is_found():
+    assert len(CASCADES) == 28
+
+
+@pytest.mark.parametrize('path', CASCADES,
+                         ids=lambda p: osp.basename(p)[:-3])
+def test_a_cascade_with_the_one_head_type_is_told_the_cascade_type(path):
+    model = Config.fromfile(path).model
+    assert model.type == 'CascadeEncoderDecoder'
+    model.type = 'FRSKDEncoderDecoder'
+    model.self_teacher = dict(type='SelfTeacherNeck')
+    with pytest.raises(TypeError, match=r"CascadeEncoderDecoder model: "
+                       r"OCRNet, PointRend\): write model = dict\(type="
+                       r"'FRSKDCascadeEncoderDecoder'"):
+        build_model(model)
+
+
+@pytest.mark.parametrize('key', FRSKDMixin.FRSKD_KEYS)
+def test_a_typo_in_an_frskd_key_is_named_with_the_key(tiny_frskd_cfg, key):
+    value = tiny_frskd_cfg.pop(key, None)
+    tiny_frskd_cfg[key + 's' if not key.endswith('s') else key[:-1]] = value
+    typo = next(k for k in tiny_frskd_cfg if k not in FRSKDMixin.FRSKD_KEYS
+                and k.startswith(key[:-1]))
+    with pytest.raises(TypeError, match=f"unknown key '{typo}': did you "
+                       f"mean '{key}'"):
+        build_model(tiny_frskd_cfg)
