@@ -89,13 +89,12 @@ def tiny_frskd_cfg():
 
 @pytest.fixture
 def tiny_decoder_cfg():
-    """The CPU demo's FRSKD model config with the segmentor's defaults for
-    the self-teacher's head and gradient (the official segmentation layout:
-    it reads F1..F3 and the ASPP head's 32-channel map, its head is a 1x1
-    classifier on the refined ASPP map, its CE reaches the student), widths
-    4, 8, 16, 8 and constant distillation weights."""
+    """The CPU demo's FRSKD model config downstream of the decoder (it reads
+    F1..F3 and the ASPP head's 32-channel map) with the segmentor's default
+    head (a 1x1 classifier on T1), its CE reaching the student, widths 4, 8,
+    16, 8 and constant distillation weights."""
     cfg = load_config(DEMO_CONFIG).model
-    assert cfg.self_teacher_input == 'decoder'
+    assert cfg.get('self_teacher_input', 'decoder') == 'decoder'
     cfg.teacher_head = None
     cfg.teacher_grad_scale = 1.0
     cfg.self_teacher.width_ratio = 0.25

@@ -3,4 +3,4 @@
 # scaling of its summed loss.
 _base_ = '../frskd_deeplab_voc.py'
 model = dict(
-    loss_feat=dict(_delete_=True, type='OverhaulLoss', loss_weight=1e-3))
+    loss_feat=dict(type='OverhaulLoss', loss_weight=1e-3))

@@ -25,6 +25,7 @@ on the config's own data and evaluates the test split only.
 """
 import copy
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -41,7 +42,8 @@ from mmengine.config import Config
 from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.evaluation.metrics.frskd_iou_metric import TEACHER_PRED_KEY
-from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
+from frskd_seg.models.segmentors import (STUDENT_TYPES, FRSKDMixin,
+                                        is_frskd_model)
 from frskd_seg.models.utils import (DEPRECATED_SCHEDULE_KEYS,
                                     model_distill_schedule)
 
@@ -166,10 +168,16 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
                        f'{warmups[1]} (variant): they must be equal and > 0')
     skip = ('distill_schedule', *DEPRECATED_SCHEDULE_KEYS,
             *_DISTILLATION_PHASE_KEYS)
+    defaults = {
+        name: param.default for name, param in inspect.signature(
+            FRSKDMixin.__init__).parameters.items()
+        if param.default is not inspect.Parameter.empty
+    }
     flats = []
     for cfg in (base, variant):
         d = {k: v for k, v in cfg.to_dict().items() if k in _TRAINING_KEYS}
-        d['model'] = {k: v for k, v in d['model'].items() if k not in skip}
+        d['model'] = {k: v for k, v in {**defaults, **d['model']}.items()
+                      if k not in skip}
         d['custom_hooks'] = [h for h in d.get('custom_hooks', [])
                              if h.get('type') not in _PASSIVE_HOOKS]
         flats.append(_flat(d))

@@ -190,7 +190,7 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     # a variant of the distillation terms starts from the warm-up end of
     # these runs and ends exactly where it ends trained from scratch
     variant = copy.deepcopy(cfg)
-    variant.model.loss_kd.tau = 2.0
+    variant.model.loss_kd = dict(type='PixelKLDivLoss', tau=2.0)
     base_runs = str(tmp_path / 'study' / 'runs' / saved['keys']['frskd'])
     messages.clear()
     run_study(variant, [0], str(tmp_path / 'warm'), threads=1,

@@ -82,10 +82,10 @@ def test_ablation_configs(path):
 @pytest.mark.parametrize('base', MMSEG_CONFIGS,
                          ids=lambda b: osp.basename(b).split('_')[0])
 def test_two_lines_on_an_mmseg_config(base, tmp_path):
-    """The two lines give the official segmentation placement: the
-    self-teacher reads the head's pre-classifier map (and the levels below
-    the deepest one the head reads); its default head is a 1x1 classifier
-    on the refined map."""
+    """The two lines give the shipped recipe: the self-teacher reads the
+    head's pre-classifier map (and the levels below the deepest one the head
+    reads); its default head is a 1x1 classifier on the finest refined
+    level, its CE detached from the student, the official schedule."""
     path = tmp_path / 'frskd.py'
     path.write_text(RECIPE.format(base=base))
     cfg = Config.fromfile(str(path))
@@ -100,3 +100,26 @@ def test_two_lines_on_an_mmseg_config(base, tmp_path):
     assert model.self_teacher.in_channels == [r.shape[1] for r in reads]
     assert type(model.teacher_head).__name__ == 'FCNHead'
     assert model.teacher_head.num_classes == head.num_classes
+    assert model.teacher_head.in_index == 0
+    assert model.teacher_grad_scale == 0.0
+    schedule = model.distill_schedule
+    assert schedule.lengths(20000) == (13333, 6667)
+
+
+def test_two_lines_build_the_shipped_real_size_model():
+    """The README's two lines on mmseg's DeepLabV3 R-50-D8 build, tensor for
+    tensor in shape, configs/frskd_deeplab_voc.py's model (which adds SyncBN
+    and scoring the self-teacher): the defaults are the recipe."""
+    two_lines = Config.fromstring(RECIPE.format(
+        base='mmseg::deeplabv3/deeplabv3_r50-d8_4xb4-20k_voc12aug-512x512.py'),
+        '.py').model
+    shipped = Config.fromfile(osp.join(REPO, 'configs',
+                                       'frskd_deeplab_voc.py')).model
+    shapes = []
+    for cfg in (two_lines, shipped):
+        cfg.pretrained = None
+        model = build_model(cfg)
+        shapes.append({k: tuple(v.shape)
+                       for k, v in model.state_dict().items()})
+        assert model.self_teacher.out_channels == [32, 64, 128, 64]
+    assert shapes[0] == shapes[1]

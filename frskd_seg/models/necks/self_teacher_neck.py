@@ -72,11 +72,14 @@ class SelfTeacherNeck(BaseModule):
     every ``T_i`` has exactly ``F_i``'s spatial size whatever the backbone's
     stride pattern (ResNet-D8's 4-8-8-8, halving pyramids, odd crop sizes).
 
-    Differences from the official classification code, on purpose: widths
-    default to ``0.25 x`` the input channels rather than ``2 x``
-    (docs/method.md, Self-teacher:
-    2 x on a ResNet-50 makes the self-teacher larger than the student; pass
-    ``width_ratio=2.0`` for the official width), and ``F_i`` enter the laterals
+    Differences from the official classification code, on purpose: the
+    widths (docs/method.md, Self-teacher) default to ``finest_width`` (32)
+    on the finest level and the student's own ratios between levels,
+    ``d_i = 32 c_i / c_1``, rather than ``2 c_i`` (which on a ResNet-50
+    makes the self-teacher larger than the student): 32, 64, 128, 64 on a
+    ResNet-50-D8 DeepLabV3 (0.125 x) and on the CPU demo's 16..128-channel
+    ResNet-18 (2 x) alike, the regime the paired study measured; pass
+    ``width_ratio=2.0`` for the official width. ``F_i`` enter the laterals
     as they are (the official code ReLUs them first, a no-op on ResNet
     features but not on transformer features).
 
@@ -84,9 +87,11 @@ class SelfTeacherNeck(BaseModule):
         in_channels (Sequence[int]): Channels ``c_i`` of the n >= 1 input
             levels, finest first.
         out_channels (int | Sequence[int], optional): Widths ``d_i`` of the
-            refined levels; one int for all levels, or one per level. When
-            None, ``d_i = max(1, round(width_ratio * c_i))``.
-        width_ratio (float): See ``out_channels``. Defaults to 0.25.
+            refined levels; one int for all levels, or one per level.
+        width_ratio (float, optional): Without ``out_channels``:
+            ``d_i = max(1, round(width_ratio * c_i))``.
+        finest_width (int): Without either: ``d_i = max(1,
+            round(finest_width * c_i / c_1))``. Defaults to 32.
         num_node_convs (int): Depthwise-separable pairs per P/T node
             (official: 2).
         bottom_up_laterals (bool): Use the second laterals ``L'_i`` in the
@@ -111,7 +116,8 @@ class SelfTeacherNeck(BaseModule):
     def __init__(self,
                  in_channels: Sequence[int],
                  out_channels: Union[None, int, Sequence[int]] = None,
-                 width_ratio: float = 0.25,
+                 width_ratio: Optional[float] = None,
+                 finest_width: int = 32,
                  num_node_convs: int = 2,
                  bottom_up_laterals: bool = True,
                  weighted_fusion: bool = True,
@@ -126,8 +132,8 @@ class SelfTeacherNeck(BaseModule):
             raise ValueError('SelfTeacherNeck needs at least 1 feature level,'
                              f' got in_channels={list(in_channels)!r}')
         n = len(self.in_channels)
-        self.out_channels = self._resolve_out_channels(out_channels,
-                                                       width_ratio, n)
+        self.out_channels = self._resolve_out_channels(
+            out_channels, width_ratio, finest_width, n)
         if not isinstance(num_node_convs, Integral) or num_node_convs < 1:
             raise ValueError(
                 f'num_node_convs must be an int >= 1, got {num_node_convs!r}')
@@ -180,8 +186,14 @@ class SelfTeacherNeck(BaseModule):
                 f'{name} must hold positive ints, got {list(channels)!r}')
         return [int(ch) for ch in channels]
 
-    def _resolve_out_channels(self, out_channels, width_ratio,
+    def _resolve_out_channels(self, out_channels, width_ratio, finest_width,
                               n) -> List[int]:
+        if out_channels is None and width_ratio is None:
+            if isinstance(finest_width, bool) or not isinstance(
+                    finest_width, Integral) or finest_width < 1:
+                raise ValueError('finest_width must be an int >= 1, got '
+                                 f'{finest_width!r}')
+            width_ratio = finest_width / self.in_channels[0]
         if out_channels is None:
             if not (isinstance(width_ratio, (int, float)) and width_ratio > 0):
                 raise ValueError(

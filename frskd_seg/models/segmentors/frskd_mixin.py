@@ -61,19 +61,25 @@ class FRSKDMixin:
     Args:
         self_teacher (dict): The self-teacher, e.g. ``dict(type=
             'SelfTeacherNeck')``; ``in_channels`` are measured (or checked).
-        teacher_head (dict, optional): None: the light classifier on the last
-            refined level (``'decoder'``) or a copy of the decode head (else,
-            with :attr:`COPIES_DECODE_HEAD`); a dict without ``type`` updates
-            that default, one with ``type`` replaces it.
+        teacher_head (dict, optional): None: the light classifier on the
+            finest refined level T1 (``'decoder'``; the paired study's
+            choice) or a copy of the decode head (else, with
+            :attr:`COPIES_DECODE_HEAD`; else the light classifier on the
+            deepest level); a dict without ``type`` updates that default, one
+            with ``type`` replaces it.
         self_teacher_input (str): ``'decoder'`` (downstream of the decoder),
             ``'backbone'`` or ``'neck'`` (docs/method.md, Placement).
         teacher_grad_scale (float): g in [0, 1] on the gradient the
-            self-teacher's losses send into the student (official 1).
+            self-teacher's losses send into the student (official 1; default
+            0, the paired study's choice: the student then trains exactly as
+            its twin until distillation starts).
         evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
         loss_kd (dict, optional): Logit distillation (None: off).
         loss_feat (dict, optional): Feature distillation (None: off).
         distill_schedule (dict, optional): A :class:`DistillSchedule`
-            config; None: constant weights.
+            config; None: the official proportions (``DEFAULT_SCHEDULE``:
+            warm-up 2/3, ramp-up 1/3 of the run; ``dict(type=
+            'DistillSchedule')``: constant weights).
         distill_warmup_iters, distill_rampup_iters, distill_warmup_epochs,
         distill_rampup_epochs: Deprecated (``distill_schedule``).
         **student: The mmseg segmentor's arguments.
@@ -97,7 +103,7 @@ class FRSKDMixin:
                  self_teacher: OptConfigType = None,
                  teacher_head: OptConfigType = None,
                  self_teacher_input: str = 'decoder',
-                 teacher_grad_scale: float = 1.0,
+                 teacher_grad_scale: float = 0.0,
                  evaluate_teacher: bool = False,
                  loss_kd: OptConfigType = dict(
                      type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
@@ -142,7 +148,9 @@ class FRSKDMixin:
                 self._distilled_head_cfg(student['decode_head']),
                 teacher_head, self.self_teacher.out_channels,
                 self.self_teacher_input != 'decoder'
-                and self.COPIES_DECODE_HEAD))
+                and self.COPIES_DECODE_HEAD,
+                # downstream of the decoder: the finest refined level T1
+                level=0 if self.self_teacher_input == 'decoder' else -1))
             check_teacher_head(self.teacher_head)
             self.loss_kd = MODELS.build(
                 loss_kd) if loss_kd is not None else None

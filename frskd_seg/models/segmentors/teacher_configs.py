@@ -29,9 +29,10 @@ def self_teacher_cfg(self_teacher: ConfigType, channels: List[int],
     return cfg
 
 
-def light_classifier_cfg(decode_head: ConfigType) -> dict:
+def light_classifier_cfg(decode_head: ConfigType,
+                         in_index: int = -1) -> dict:
     """The student's own kind of classifier (dropout + 1x1 conv) as a decode
-    head on one refined level (the last, by default), with the student's
+    head on one refined level (``in_index``), with the student's
     loss where the student's head computes it as every mmseg head does
     (heads with their own ``loss_by_feat``, PIDNet's and DDRNet's, give it
     special inputs: the classifier gets mmseg's CE)."""
@@ -41,7 +42,8 @@ def light_classifier_cfg(decode_head: ConfigType) -> dict:
     if getattr(head_cls, 'loss_by_feat',
                None) is BaseDecodeHead.loss_by_feat:
         keep.append('loss_decode')
-    cfg = dict(type='FCNHead', in_index=-1, num_convs=0, concat_input=False)
+    cfg = dict(type='FCNHead', in_index=in_index, num_convs=0,
+               concat_input=False)
     cfg.update({k: copy.deepcopy(decode_head[k])
                 for k in keep if k in decode_head})
     return cfg
@@ -63,19 +65,20 @@ def channels_at(in_index, channels: Sequence[int]):
 
 
 def teacher_head_cfg(decode_head: ConfigType, teacher_head: OptConfigType,
-                     widths: Sequence[int], copy_decode_head: bool) -> dict:
+                     widths: Sequence[int], copy_decode_head: bool,
+                     level: int = -1) -> dict:
     """The self-teacher's head: ``teacher_head`` as is when it has a
     ``type``; else a copy of the student's ``decode_head`` (when
-    ``copy_decode_head``) or :func:`light_classifier_cfg`, updated with
-    ``teacher_head``'s keys. ``in_channels`` (and DeepLabV3+'s
+    ``copy_decode_head``) or :func:`light_classifier_cfg` on the refined
+    ``level``, updated with ``teacher_head``'s keys. ``in_channels`` (and DeepLabV3+'s
     ``c1_in_channels``) follow the self-teacher's output ``widths`` unless
     given."""
     teacher_head = copy.deepcopy(teacher_head) or {}
     if 'type' in teacher_head:
         cfg = teacher_head
     else:
-        cfg = (copy.deepcopy(decode_head)
-               if copy_decode_head else light_classifier_cfg(decode_head))
+        cfg = (copy.deepcopy(decode_head) if copy_decode_head else
+               light_classifier_cfg(decode_head, level))
         cfg.update(teacher_head)
     if 'in_channels' not in teacher_head:
         cfg['in_channels'] = channels_at(cfg.get('in_index', -1), widths)

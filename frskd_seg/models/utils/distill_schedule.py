@@ -206,6 +206,10 @@ class DistillSchedule:
                 f' by_epoch={self.by_epoch})')
 
 
+#: the official proportions, as fractions of any run: no distillation for
+#: the first 2/3, a sigmoid ramp-up over the last third (what an FRSKD model
+#: without a ``distill_schedule`` gets)
+DEFAULT_SCHEDULE = dict(type='DistillSchedule', warmup=2 / 3, rampup=1 / 3)
 #: the schedule's keys before DistillSchedule, and what they became
 DEPRECATED_SCHEDULE_KEYS = ('distill_warmup_iters', 'distill_rampup_iters',
                             'distill_warmup_epochs', 'distill_rampup_epochs')
@@ -219,12 +223,23 @@ def model_distill_schedule(model_cfg: dict) -> DistillSchedule:
         **{k: model_cfg.get(k) for k in DEPRECATED_SCHEDULE_KEYS})
 
 
+def _with_default(schedule, deprecated: dict):
+    if schedule is None and all(v is None for v in deprecated.values()):
+        return dict(DEFAULT_SCHEDULE)
+    if isinstance(schedule, dict) and 'type' not in schedule:
+        # --cfg-options model.distill_schedule.warmup=... on a config that
+        # relies on the default writes a dict without a type
+        return dict(schedule, type='DistillSchedule')
+    return schedule
+
+
 def build_distill_schedule(schedule=None, **deprecated) -> DistillSchedule:
     """The model's :class:`DistillSchedule` from its ``distill_schedule``
-    config (a dict with ``type``, or a built schedule), or from the
-    deprecated keys :data:`DEPRECATED_SCHEDULE_KEYS` (None where not given;
-    a ``FutureWarning`` where given). None and no keys: constant weights
-    from the first iteration."""
+    config (a dict, its ``type`` DistillSchedule unless given, or a built
+    schedule), or from the deprecated keys :data:`DEPRECATED_SCHEDULE_KEYS`
+    (None where not given; a ``FutureWarning`` where given). None and no
+    keys: :data:`DEFAULT_SCHEDULE`."""
+    schedule = _with_default(schedule, deprecated)
     given = {k: v for k, v in deprecated.items() if v is not None}
     unknown = set(given) - set(DEPRECATED_SCHEDULE_KEYS)
     if unknown:

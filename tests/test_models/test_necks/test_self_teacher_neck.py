@@ -39,7 +39,14 @@ def test_two_levels():
 
 
 def test_width_ratio_and_explicit_widths():
-    assert SelfTeacherNeck(CHANNELS).out_channels == [2, 4, 8, 16]
+    # default: 32 on the finest level, the student's ratios between levels
+    assert SelfTeacherNeck(CHANNELS).out_channels == [32, 64, 128, 256]
+    assert SelfTeacherNeck([256, 512, 1024, 512]).out_channels == \
+        SelfTeacherNeck([16, 32, 64, 32]).out_channels == [32, 64, 128, 64]
+    assert SelfTeacherNeck(CHANNELS, finest_width=4).out_channels == [
+        4, 8, 16, 32]
+    assert SelfTeacherNeck(CHANNELS, width_ratio=0.25).out_channels == [
+        2, 4, 8, 16]
     assert SelfTeacherNeck(CHANNELS, width_ratio=2).out_channels == [
         16, 32, 64, 128
     ]
@@ -148,6 +155,8 @@ def test_norm_cfg_is_used():
      r'out_channels has 3 entries .* in_channels has 2'),
     (dict(in_channels=[8, 16], width_ratio=0), ValueError,
      'width_ratio must be > 0, got 0'),
+    (dict(in_channels=[8, 16], finest_width=0), ValueError,
+     'finest_width must be an int >= 1, got 0'),
     (dict(in_channels=[8, 16], num_node_convs=0), ValueError,
      'num_node_convs must be an int >= 1, got 0'),
     (dict(in_channels=[8, 16], upsample_mode='cubic'), ValueError,

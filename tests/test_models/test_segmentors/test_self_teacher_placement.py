@@ -24,16 +24,17 @@ def test_decoder_input_is_the_decode_heads_map(tiny_decoder_cfg, batch):
     assert model.self_teacher.in_channels == [16, 32, 64, 32]
     assert model.self_teacher.out_channels == [4, 8, 16, 8]
     # the default head: the student's kind of classifier (dropout + 1x1
-    # conv) on the refined ASPP map
+    # conv) on the finest refined level T1 (stride 4)
     head = model.teacher_head
     assert type(head).__name__ == 'FCNHead'
-    assert head.in_index == -1 and head.in_channels == 8
+    assert head.in_index == 0 and head.in_channels == 4
     assert isinstance(head.convs, torch.nn.Identity)
     assert head.conv_seg.kernel_size == (1, 1)
     assert head.num_classes == model.decode_head.num_classes
     with torch.no_grad():
         teacher_logits, refined = model.teacher_forward(reads)
-    assert teacher_logits.shape == logits.shape
+    assert teacher_logits.shape[:2] == logits.shape[:2]
+    assert teacher_logits.shape[2:] == reads[0].shape[2:] == (16, 16)
     assert [t.shape for t in refined] == [
         (2, 4, 16, 16), (2, 8, 8, 8), (2, 16, 8, 8), (2, 8, 8, 8)
     ]
