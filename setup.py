@@ -58,7 +58,7 @@ setup(
     packages=find_packages(include=['frskd_seg', 'frskd_seg.*']),
     package_data={'frskd_seg': ['.mim/configs/*.py', '.mim/configs/*/*.py',
                                 '.mim/configs/*/*/*.py']},
-    python_requires='>=3.8',
+    python_requires='>=3.11',
     install_requires=read_requirements('runtime.txt') + ['mmcv>=2.0.0rc4,<2.2.0'],
     extras_require={'tests': read_requirements('tests.txt')},
     zip_safe=False,
