@@ -27,7 +27,7 @@ model = dict(
     # None: a copy of the student's decode head (EfficientDetSegHead on P2)
     teacher_head=None,
     teacher_grad_scale=1.0,
-    # tools/train.py and tools/test.py also log the self-teacher's mIoU
+    # validation scores the self-teacher too (the evaluators below)
     evaluate_teacher=True,
     loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
     loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
