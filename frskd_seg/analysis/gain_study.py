@@ -25,9 +25,7 @@ on the config's own data and evaluates the test split only.
 """
 import copy
 import hashlib
-import inspect
 import json
-import math
 import os
 import os.path as osp
 import shutil
@@ -36,16 +34,16 @@ import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
-import numpy as np
 from mmengine.config import Config
 
 from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.evaluation.metrics.frskd_iou_metric import TEACHER_PRED_KEY
-from frskd_seg.models.segmentors import (STUDENT_TYPES, FRSKDMixin,
-                                        is_frskd_model)
-from frskd_seg.models.utils import (DEPRECATED_SCHEDULE_KEYS,
-                                    model_distill_schedule)
+from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
+from frskd_seg.models.utils import model_distill_schedule
+from .study_result import (StudyResult, detectable_effect,  # noqa: F401
+                           t_interval)
+from .warm_start import warmup_checkpoint, warmup_differences  # noqa: F401
 
 HOLDOUTS = (None, 'voc12-val')
 _VOC12 = 'VOC2012/ImageSets/Segmentation/'
@@ -121,91 +119,6 @@ def study_configs(frskd_cfg: Config,
         for key in ('work_dir', 'load_from', 'resume', 'launcher'):
             cfg.pop(key, None)
     return arms
-
-
-#: the model keys whose modules act only once distillation has started (a
-#: weight above 0): runs that differ in nothing else are equal until then
-_DISTILLATION_PHASE_KEYS = ('loss_kd', 'loss_feat')
-#: feature losses without parameters (their build draws nothing)
-_PARAMETER_FREE_FEATURE_LOSSES = (None, 'AttentionTransferLoss')
-#: the parts of a config that decide what a training computes (validation
-#: leaves the random streams as it found them: RNGStateHook)
-_TRAINING_KEYS = ('model', 'train_dataloader', 'train_cfg', 'optim_wrapper',
-                  'param_scheduler', 'randomness', 'env_cfg',
-                  'default_hooks', 'custom_hooks')
-#: hooks that do not change what is computed (tools/train.py adds the first)
-_PASSIVE_HOOKS = ('GracefulStopHook', )
-
-
-def _flat(node, prefix=''):
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            out.update(_flat(value, f'{prefix}{key}.'))
-        return out
-    return {prefix[:-1]: node}
-
-
-def warmup_differences(base: Config, variant: Config) -> List[str]:
-    """Why a run of ``variant`` would not equal one of ``base`` until the end
-    of the distillation warm-up (an empty list: it would, bit for bit, so it
-    may start from ``base``'s warm-up-end checkpoint). Allowed to differ:
-    the distillation terms (``model.loss_kd``, a parameter-free
-    ``model.loss_feat``), which run only once their weight is above 0;
-    the schedule must have the same warm-up."""
-    reasons = []
-    max_iters = int(variant.train_cfg.max_iters)
-    for name, cfg in (('base', base), ('variant', variant)):
-        loss_feat = cfg.model.get('loss_feat')
-        if (loss_feat or {}).get('type') not in \
-                _PARAMETER_FREE_FEATURE_LOSSES:
-            reasons.append(f'the {name} feature loss {loss_feat["type"]} has '
-                           'parameters (built from the self-teacher stream)')
-    warmups = [model_distill_schedule(c.model).warmup_end(max_iters)
-               for c in (base, variant)]
-    if warmups[0] != warmups[1] or warmups[0] == 0:
-        reasons.append(f'warm-up ends at {warmups[0]} (base) and '
-                       f'{warmups[1]} (variant): they must be equal and > 0')
-    skip = ('distill_schedule', *DEPRECATED_SCHEDULE_KEYS,
-            *_DISTILLATION_PHASE_KEYS)
-    defaults = {
-        name: param.default for name, param in inspect.signature(
-            FRSKDMixin.__init__).parameters.items()
-        if param.default is not inspect.Parameter.empty
-    }
-    flats = []
-    for cfg in (base, variant):
-        d = {k: v for k, v in cfg.to_dict().items() if k in _TRAINING_KEYS}
-        d['model'] = {k: v for k, v in {**defaults, **d['model']}.items()
-                      if k not in skip}
-        d['custom_hooks'] = [h for h in d.get('custom_hooks', [])
-                             if h.get('type') not in _PASSIVE_HOOKS]
-        flats.append(_flat(d))
-    for key in sorted(set(flats[0]) | set(flats[1])):
-        if flats[0].get(key, '<absent>') != flats[1].get(key, '<absent>'):
-            reasons.append(f'{key}: {flats[0].get(key, "<absent>")!r} '
-                           f'(base) != {flats[1].get(key, "<absent>")!r}')
-    return reasons
-
-
-def warmup_checkpoint(base_run_dir: str, run: 'Run') -> str:
-    """The warm-up-end checkpoint of the finished base run in
-    ``base_run_dir`` (``RUNS/<key>/seed_<k>``) that ``run`` equals until
-    then; a ValueError naming every difference otherwise."""
-    base_cfg = Config.fromfile(osp.join(base_run_dir, 'config.py'))
-    variant = copy.deepcopy(run.cfg)
-    variant.randomness = dict(variant.get('randomness', {}), seed=run.seed)
-    reasons = warmup_differences(base_cfg, variant)
-    if reasons:
-        raise ValueError(
-            f'{run.arm} seed {run.seed} cannot start from the warm-up of '
-            f'{base_run_dir}: ' + '; '.join(reasons))
-    warmup = model_distill_schedule(variant.model).warmup_end(run.max_iters)
-    path = osp.join(base_run_dir, f'iter_{warmup}.pth')
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} (the base run must have run past '
-                                'its warm-up)')
-    return path
 
 
 def evaluator(teacher: bool, classwise: bool = False) -> List[dict]:
@@ -396,209 +309,6 @@ def evaluate_checkpoint(cfg: Config, checkpoint: str, split: str,
         cfg.pop(key, None)
     metrics = Runner.from_cfg(cfg).test()
     return {k: float(v) for k, v in metrics.items()}
-
-
-def detectable_effect(values: Sequence[float], level: float = 0.95,
-                      power: float = 0.8) -> float:
-    """The smallest mean gain a paired study of ``len(values)`` seeds with
-    their spread would find with probability ``power`` at two-sided
-    ``level``: ``(t_{1-a/2} + t_{power}) * sd / sqrt(n)``, n - 1 degrees of
-    freedom; NaN for n < 2."""
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    if n < 2:
-        return math.nan
-    from scipy import stats
-    t = stats.t.ppf(0.5 + level / 2, n - 1) + stats.t.ppf(power, n - 1)
-    return float(t * values.std(ddof=1) / math.sqrt(n))
-
-
-def t_interval(values: Sequence[float], level: float = 0.95):
-    """Mean and the half-width of its ``level`` confidence interval (t
-    distribution, n - 1 degrees of freedom); half-width NaN for n < 2."""
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, math.nan
-    from scipy import stats
-    sem = values.std(ddof=1) / math.sqrt(len(values))
-    return mean, float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * sem)
-
-
-@dataclass
-class StudyResult:
-    """Per-seed metrics of both arms: ``evals[arm][seed] = {split: {iter:
-    metrics}}``; ``warmup`` and ``max_iters`` name the two checkpoints."""
-    seeds: List[int]
-    evals: Dict[str, Dict[int, dict]]
-    warmup: int
-    max_iters: int
-    splits: List[str]
-    commands: List[str] = field(default_factory=list)
-    #: per seed, the FRSKD run's ``{split: {iter: diagnostics}}``
-    #: (:mod:`.distill_diagnostics`), splits 'train' and :attr:`splits`
-    diagnostics: Dict[int, dict] = field(default_factory=dict)
-
-    def mean_diagnostics(self) -> Dict[str, Dict[str, float]]:
-        """Diagnostics averaged over the seeds, by ``'<split> @<iter>'``."""
-        rows = {}
-        if not self.diagnostics:
-            return rows
-        first = self.diagnostics[self.seeds[0]]
-        for split in first:
-            for it in sorted(first[split], key=int):
-                keys = first[split][it]
-                rows[f'{split} @{it}'] = {
-                    k: float(np.mean([self.diagnostics[s][split][it][k]
-                                      for s in self.seeds])) for k in keys}
-        return rows
-
-    def metric(self, arm: str, seed: int, split: str, key: str = 'mIoU',
-               it: Optional[int] = None) -> float:
-        it = self.max_iters if it is None else it
-        return self.evals[arm][seed][split][str(it)][key]
-
-    def gains(self, split: str, key: str = 'mIoU') -> List[float]:
-        return [
-            self.metric('frskd', s, split, key) -
-            self.metric('twin', s, split, key) for s in self.seeds
-        ]
-
-    def teacher_leads(self, split: str, it: int) -> List[float]:
-        return [
-            self.metric('frskd', s, split, 'teacher/mIoU', it) -
-            self.metric('frskd', s, split, 'mIoU', it) for s in self.seeds
-        ]
-
-    def class_gains(self, split: str) -> Dict[str, float]:
-        names = [
-            k[4:] for k in self.evals['twin'][self.seeds[0]][split][str(
-                self.max_iters)] if k.startswith('IoU.')
-        ]
-        out = {}
-        for name in names:
-            gains = [g for g in self.gains(split, 'IoU.' + name)
-                     if not math.isnan(g)]
-            out[name] = float(np.mean(gains)) if gains else math.nan
-        return out
-
-    def summary(self) -> Dict[str, dict]:
-        """Per split: mean gain and CI half-width, teacher leads."""
-        out = {}
-        for split in self.splits:
-            gain, ci = t_interval(self.gains(split))
-            out[split] = dict(
-                gain=gain, ci=ci,
-                detectable=detectable_effect(self.gains(split)),
-                twin=float(np.mean([self.metric('twin', s, split)
-                                    for s in self.seeds])),
-                student=float(np.mean([self.metric('frskd', s, split)
-                                       for s in self.seeds])),
-                teacher=float(np.mean([
-                    self.metric('frskd', s, split, 'teacher/mIoU')
-                    for s in self.seeds
-                ])),
-                lead_warmup=float(np.mean(
-                    self.teacher_leads(split, self.warmup))),
-                lead_end=float(np.mean(
-                    self.teacher_leads(split, self.max_iters))))
-        return out
-
-    def markdown(self, title: str) -> str:
-        lines = [f'# {title}', '']
-        lines += [f'    {c}' for c in self.commands] + ['']
-        summary = self.summary()
-        n = len(self.seeds)
-        lines += [
-            f'Seeds: {" ".join(map(str, self.seeds))} ({n} paired). '
-            'Gain = FRSKD student - twin, mIoU; CI: 95 %, t distribution '
-            'over the seeds. Detectable: the smallest mean gain this many '
-            'seeds with this spread find 80 % of the time (two-sided, 5 %).',
-            '',
-            '| split | twin | FRSKD student | gain (95 % CI) | detectable '
-            '| self-teacher | teacher - student at warm-up end | at the end |',
-            '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
-        ]
-        for split, s in summary.items():
-            ci = 'n/a' if math.isnan(s['ci']) else (
-                f'[{s["gain"] - s["ci"]:+.2f}, {s["gain"] + s["ci"]:+.2f}]')
-            detectable = ('n/a' if math.isnan(s['detectable']) else
-                          f'{s["detectable"]:.2f}')
-            lines.append(
-                f'| {split} | {s["twin"]:.2f} | {s["student"]:.2f} | '
-                f'**{s["gain"]:+.2f}** {ci} | {detectable} | '
-                f'{s["teacher"]:.2f} | '
-                f'{s["lead_warmup"]:+.2f} | {s["lead_end"]:+.2f} |')
-        lines += ['', '## Per seed (mIoU at the end)', '']
-        head = '| seed |' + ''.join(
-            f' {sp}: twin | FRSKD | gain | teacher |' for sp in self.splits)
-        lines += [head, '| ---: |' + ' ---: |' * 4 * len(self.splits)]
-        for seed in self.seeds:
-            row = f'| {seed} |'
-            for sp in self.splits:
-                twin = self.metric('twin', seed, sp)
-                student = self.metric('frskd', seed, sp)
-                teacher = self.metric('frskd', seed, sp, 'teacher/mIoU')
-                row += (f' {twin:.2f} | {student:.2f} | '
-                        f'{student - twin:+.2f} | {teacher:.2f} |')
-            lines.append(row)
-        if self.diagnostics:
-            from .distill_diagnostics import diagnostics_table
-            lines += [
-                '', '## Diagnostics of the FRSKD runs (mean over seeds)', '',
-                'mIoU of the student and its self-teacher on the training '
-                'images (read with the test pipeline) and on the held-out '
-                'splits, at the end of the warm-up and at the end; the '
-                "self-teacher with its logits first reduced to the student's "
-                'logit resolution; shares of labelled pixels where one is '
-                'right and the other wrong.', '',
-                diagnostics_table(self.mean_diagnostics())]
-        split = self.splits[-1]
-        lines += ['', f'## Per-class gain ({split}, mean over seeds)', '',
-                  '| class | gain |', '| --- | ---: |']
-        lines += [f'| {name} | {gain:+.2f} |'
-                  for name, gain in self.class_gains(split).items()]
-        return '\n'.join(lines) + '\n'
-
-    def plot(self, path: str, title: str) -> str:
-        import matplotlib
-        matplotlib.use('Agg')
-        import matplotlib.pyplot as plt
-        split = self.splits[-1]
-        fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
-        ax = axes[0]
-        for seed in self.seeds:
-            twin = self.metric('twin', seed, split)
-            student = self.metric('frskd', seed, split)
-            teacher = self.metric('frskd', seed, split, 'teacher/mIoU')
-            ax.plot([0, 1], [twin, student], 'o-', color='tab:blue')
-            ax.plot([1.15], [teacher], 's', color='tab:orange')
-        ax.set_xticks([0, 1, 1.15], ['twin', 'FRSKD\nstudent', 'self-\nteacher'])
-        ax.set_ylabel(f'mIoU ({split})')
-        ax.set_title('paired runs (one line per seed)')
-        ax = axes[1]
-        gains = self.class_gains(split)
-        ax.bar(range(len(gains)), list(gains.values()),
-               color=['tab:green' if g >= 0 else 'tab:red'
-                      for g in gains.values()])
-        ax.set_xticks(range(len(gains)), list(gains), rotation=90)
-        ax.axhline(0, color='k', lw=0.8)
-        ax.set_title('per-class IoU gain, mean over seeds')
-        ax = axes[2]
-        for i, sp in enumerate(self.splits):
-            leads = [np.mean(self.teacher_leads(sp, it))
-                     for it in (self.warmup, self.max_iters)]
-            ax.plot([self.warmup, self.max_iters], leads, 'o-', label=sp)
-        ax.axhline(0, color='k', lw=0.8)
-        ax.set_xlabel('iteration')
-        ax.set_ylabel('teacher - student mIoU')
-        ax.set_title('self-teacher lead: warm-up end, end')
-        ax.legend()
-        fig.suptitle(title)
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        return path
 
 
 def run_study(frskd_cfg: Config,
