@@ -1,0 +1,39 @@
+"""Comparing two runs: logged training values (not timings) and weights."""
+import torch
+
+from frskd_seg.analysis.compare_runs import compare_runs, logged_values
+
+LOG = ('11/30 08:14:13 - mmengine - INFO - Iter(train) [ {it}/200]  lr: '
+       '1.0e-02  eta: 0:00:{eta}  time: 0.{t}  data_time: 0.0011  loss: '
+       '{loss}  distill.weight: 1.0000\n')
+
+
+def _run(tmp_path, name, losses, weight, times=('1', '2')):
+    work = tmp_path / name
+    (work / '20261130_081400').mkdir(parents=True)
+    (work / '20261130_081400' / '20261130_081400.log').write_text(''.join(
+        LOG.format(it=10 * (i + 1), eta=times[i], t=times[i], loss=loss)
+        for i, loss in enumerate(losses)))
+    torch.save(dict(state_dict=dict(w=torch.tensor([weight]))),
+               work / 'iter_20.pth')
+    return str(work)
+
+
+def test_logged_values_leave_timings_out():
+    [(it, values)] = logged_values(LOG.format(it=10, eta='5', t='3',
+                                              loss='2.5'))
+    assert it == 10
+    assert values == {'lr': '1.0e-02', 'loss': '2.5',
+                      'distill.weight': '1.0000'}
+
+
+def test_same_run_and_each_kind_of_difference(tmp_path):
+    a = _run(tmp_path, 'a', ['2.5', '2.1'], 1.0)
+    b = _run(tmp_path, 'b', ['2.5', '2.1'], 1.0, times=('7', '9'))
+    assert compare_runs(a, b, 'iter_20.pth') == []
+    c = _run(tmp_path, 'c', ['2.5', '2.2'], 1.0)
+    [diff] = compare_runs(a, c, 'iter_20.pth')
+    assert diff.startswith('iteration 20:')
+    d = _run(tmp_path, 'd', ['2.5', '2.1'], 1.5)
+    assert compare_runs(a, d, 'iter_20.pth') == [
+        "1 tensors differ, e.g. ['w']"]
