@@ -76,6 +76,9 @@ class FRSKDMixin:
         evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
         loss_kd (dict, optional): Logit distillation (None: off).
         loss_feat (dict, optional): Feature distillation (None: off).
+        distill_view (dict, optional): A second view of each batch (e.g.
+            ``dict(type='RandomZoomView')``) on which the student learns by
+            ``loss_kd`` alone (``distill.loss_kd_view``); None: off.
         distill_schedule (dict, optional): A :class:`DistillSchedule`
             config; None: the official proportions (``DEFAULT_SCHEDULE``:
             warm-up 2/3, ramp-up 1/3 of the run; ``dict(type=
@@ -95,7 +98,8 @@ class FRSKDMixin:
     #: the keys this mixin takes (the rest go to the mmseg segmentor)
     FRSKD_KEYS = ('self_teacher', 'teacher_head', 'self_teacher_input',
                   'teacher_grad_scale', 'evaluate_teacher', 'loss_kd',
-                  'loss_feat', 'distill_schedule', 'distill_warmup_iters',
+                  'loss_feat', 'distill_schedule', 'distill_view',
+                  'distill_warmup_iters',
                   'distill_rampup_iters', 'distill_warmup_epochs',
                   'distill_rampup_epochs')
 
@@ -110,6 +114,7 @@ class FRSKDMixin:
                  loss_feat: OptConfigType = dict(
                      type='AttentionTransferLoss', p=2, loss_weight=50.0),
                  distill_schedule: OptConfigType = None,
+                 distill_view: OptConfigType = None,
                  distill_warmup_iters: Optional[int] = None,
                  distill_rampup_iters: Optional[int] = None,
                  distill_warmup_epochs: Optional[int] = None,
@@ -125,6 +130,8 @@ class FRSKDMixin:
             distill_rampup_iters=distill_rampup_iters,
             distill_warmup_epochs=distill_warmup_epochs,
             distill_rampup_epochs=distill_rampup_epochs)
+        self.distill_view = None if distill_view is None else MODELS.build(
+            distill_view)
         super().__init__(**student)
         if self_teacher_input == 'neck' and not self.with_neck:
             raise ValueError(
@@ -257,7 +264,30 @@ class FRSKDMixin:
         losses.update(add_prefix(
             self._distill_losses(reads, refined, student_logits,
                                  teacher_logits, data_samples), 'distill'))
+        if self.distill_view is not None:
+            losses['distill.loss_kd_view'] = self._view_loss(inputs)
         return losses
+
+    def _view_loss(self, inputs: Tensor) -> Tensor:
+        """w(t) · loss_kd on a second view of the batch (``distill_view``),
+        where no label reaches the student: it learns from the self-teacher
+        alone. Nothing runs while w = 0; every random draw of it (the view,
+        the student's dropout on it) uses the self-teacher's stream, so the
+        run's own stream -- its batches -- stay its twin's."""
+        weight = self.current_distill_weight
+        if weight == 0 or self.loss_kd is None:
+            return inputs.new_zeros((), dtype=torch.float32)
+        with self.teacher_rng:
+            view = self.distill_view(inputs)
+            student_logits, reads = self.student_forward(
+                self.extract_feat(view))
+            with torch.no_grad():
+                teacher_logits, _ = self.teacher_forward(reads)
+        # every pixel counts as labelled (a resolution='label' KL needs the
+        # input size; pixels='void' has no void pixel to take here)
+        labels = view.new_zeros((view.shape[0], 1, *view.shape[2:]),
+                                dtype=torch.long)
+        return weight * self.loss_kd(student_logits, teacher_logits, labels)
 
     def teacher_forward(self, reads: Sequence[Tensor]):
         """The self-teacher's logits (B, K, H_t, W_t) and its

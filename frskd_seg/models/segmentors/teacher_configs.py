@@ -70,9 +70,9 @@ def teacher_head_cfg(decode_head: ConfigType, teacher_head: OptConfigType,
     """The self-teacher's head: ``teacher_head`` as is when it has a
     ``type``; else a copy of the student's ``decode_head`` (when
     ``copy_decode_head``) or :func:`light_classifier_cfg` on the refined
-    ``level``, updated with ``teacher_head``'s keys. ``in_channels`` (and DeepLabV3+'s
-    ``c1_in_channels``) follow the self-teacher's output ``widths`` unless
-    given."""
+    ``level``, updated with ``teacher_head``'s keys. ``in_channels`` (and
+    DeepLabV3+'s ``c1_in_channels``) follow the self-teacher's output
+    ``widths`` unless given."""
     teacher_head = copy.deepcopy(teacher_head) or {}
     if 'type' in teacher_head:
         cfg = teacher_head

@@ -1,6 +1,8 @@
 """The options of where and how the distillation terms apply, through the
 segmentor: KL at the label's resolution and on void pixels, attention
 transfer on chosen levels."""
+import copy
+
 import pytest
 import torch
 
@@ -53,3 +55,55 @@ def test_at_levels_beyond_the_self_teacher_fail_at_build(tiny_frskd_cfg):
     with pytest.raises(ValueError, match=r'loss_feat levels=\(0, 9\) but the '
                        'self-teacher refines 4 levels'):
         build_model(tiny_frskd_cfg)
+
+
+# -- a second view of the batch ---------------------------------------------
+from frskd_seg.models.utils import RandomZoomView  # noqa: E402
+
+
+def test_zoom_view_shapes_identity_and_flip():
+    x = torch.randn(3, 3, 8, 10, generator=torch.Generator().manual_seed(0))
+    assert RandomZoomView()(x).shape == x.shape
+    assert torch.equal(RandomZoomView((1.0, 1.0), flip_prob=0.0)(x), x)
+    assert torch.equal(RandomZoomView((1.0, 1.0), flip_prob=1.0)(x),
+                       x.flip(-1))
+    # a half-size crop, zoomed: not the image
+    assert not torch.allclose(RandomZoomView((0.5, 0.5), 0.0)(x), x)
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(crop_range=(0.0, 1.0)), r'crop_range must be \(lo, hi\)'),
+    (dict(crop_range=(0.8, 0.5)), r'crop_range must be \(lo, hi\)'),
+    (dict(flip_prob=2), r'flip_prob must be in \[0, 1\], got 2')])
+def test_zoom_view_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        RandomZoomView(**kwargs)
+
+
+def test_view_kd_trains_the_student_from_its_own_stream(
+        tiny_decoder_cfg, batch, message_hub):
+    tiny_decoder_cfg.teacher_grad_scale = 0.0
+    tiny_decoder_cfg.distill_view = dict(type='RandomZoomView')
+    model = build_model(tiny_decoder_cfg).train()
+    plain_cfg = copy.deepcopy(tiny_decoder_cfg)
+    plain_cfg.distill_view = None
+    plain = build_model(plain_cfg).train()
+    message_hub.update_info('iter', 100)
+    torch.manual_seed(3)
+    losses = model.loss(*batch)
+    after_view = torch.get_rng_state()
+    torch.manual_seed(3)
+    plain_losses = plain.loss(*batch)
+    # the view draws from the self-teacher's stream, not the run's
+    assert torch.equal(after_view, torch.get_rng_state())
+    assert losses['distill.loss_kd_view'].item() > 0
+    assert 'distill.loss_kd_view' not in plain_losses
+    losses['distill.loss_kd_view'].backward()
+    for name, p in model.named_parameters():
+        reached = p.grad is not None and p.grad.abs().sum() > 0
+        assert reached == name.startswith(('backbone.', 'decode_head.')), name
+    # nothing runs during the warm-up
+    tiny_decoder_cfg.distill_schedule = dict(type='DistillSchedule',
+                                             warmup=1000)
+    model = build_model(tiny_decoder_cfg).train()
+    assert model.loss(*batch)['distill.loss_kd_view'].item() == 0
