@@ -32,7 +32,6 @@ def main():
     cfg.model.pretrained = None
     shape = args.shape or config_crop(cfg)
     model = MODELS.build(cfg.model)
-    print(f'input 1x3x{shape[0]}x{shape[1]}')
     print(frskd_complexity(model, (1, 3, *shape)).table())
 
 

@@ -13,17 +13,17 @@ def _params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-class _SelfTeacherPath(nn.Module):
-    """What the self-teacher reads -> self-teacher -> teacher head, traceable
-    for FLOP counts."""
+class _AllOutputs(nn.Module):
+    """A self-teacher whose every refined map is an output: traced alone,
+    none of it is pruned as unused (in training the feature loss reads all
+    of them, even where the head reads one)."""
 
-    def __init__(self, model: FRSKDEncoderDecoder):
+    def __init__(self, self_teacher: nn.Module):
         super().__init__()
-        self.self_teacher = model.self_teacher
-        self.teacher_head = model.teacher_head
+        self.self_teacher = self_teacher
 
     def forward(self, *feats):
-        return self.teacher_head(self.self_teacher(list(feats)))
+        return tuple(self.self_teacher(list(feats)))
 
 
 class _Student(nn.Module):
@@ -111,13 +111,17 @@ def frskd_complexity(model: FRSKDEncoderDecoder,
         'self_teacher': _params(model.self_teacher),
         'teacher_head': _params(model.teacher_head),
     }
-    st_flops = _flops(model.self_teacher, (list(reads), ))
-    path_flops = _flops(_SelfTeacherPath(model), tuple(reads))
+    # each part counted on its own inputs (a difference of two traces
+    # could go negative: tracing prunes what the head does not read)
+    st_flops = _flops(_AllOutputs(model.self_teacher), tuple(reads))
+    refined = list(model.self_teacher(list(reads)))
+    head_flops = _flops(model.teacher_head, (refined, ))
+    path_flops = st_flops + head_flops
     flop_counts = {
         'student': student_flops,
         'auxiliary_head': 0 if aux is None else _flops(aux, (list(feats), )),
         'self_teacher': st_flops,
-        'teacher_head': path_flops - st_flops,
+        'teacher_head': head_flops,
     }
     params['self_teacher+teacher_head'] = (
         params['self_teacher'] + params['teacher_head'])

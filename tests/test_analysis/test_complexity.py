@@ -54,3 +54,23 @@ def test_inputs_follow_the_model_device(tiny_frskd_cfg, monkeypatch):
     frskd_complexity(model, (1, 3, 64, 64))
     assert seen and all(t.device.type == 'meta' for inputs in seen
                         for t in inputs if isinstance(t, torch.Tensor))
+
+
+def test_a_head_on_t1_counts_positive_and_the_whole_self_teacher(
+        tiny_decoder_cfg):
+    """The default head reads T1 only: a trace of self-teacher + head prunes
+    the bottom-up path, so each part is counted on its own inputs (the
+    difference of the two traces went negative)."""
+    model = build_model(tiny_decoder_cfg).eval()
+    report = frskd_complexity(model, (1, 3, 64, 64))
+    with torch.no_grad():
+        _, reads = model.student_forward(
+            model.extract_feat(torch.zeros(1, 3, 64, 64)))
+        refined = list(model.self_teacher(list(reads)))
+    t1 = refined[0]
+    # a 1x1 conv from T1's channels to the classes, at T1's size
+    assert report.flops['teacher_head'] == t1.shape[1] * \
+        model.teacher_head.num_classes * t1.shape[2] * t1.shape[3]
+    assert report.flops['self_teacher+teacher_head'] == \
+        report.flops['self_teacher'] + report.flops['teacher_head']
+    assert all(v >= 0 for v in report.flops.values())
