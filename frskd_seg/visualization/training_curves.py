@@ -2,7 +2,7 @@
 import glob
 import json
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import matplotlib
 
@@ -42,8 +42,11 @@ def load_scalars(work_dir: str) -> Tuple[List[dict], List[dict]]:
     return ([train[k] for k in sorted(train)], [val[k] for k in sorted(val)])
 
 
-def plot_training_curves(work_dir: str, out_path: str) -> str:
-    """Plot loss terms, distillation weight and validation mIoU to a PNG."""
+def plot_training_curves(work_dir: str, out_path: str,
+                         twin_work_dir: Optional[str] = None) -> str:
+    """Plot loss terms, distillation weight and validation mIoU -- the
+    student's, its self-teacher's where logged, and a baseline twin's
+    (``twin_work_dir``) beside them -- to a PNG."""
     train, val = load_scalars(work_dir)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
     iters = [r['iter'] for r in train]
@@ -58,9 +61,18 @@ def plot_training_curves(work_dir: str, out_path: str) -> str:
         axes[1].plot(iters, [r.get('distill.weight', 0) for r in train])
     axes[1].set(title='distillation weight w(iter)', xlabel='iteration',
                 ylim=(-0.05, 1.05))
-    if val:
-        axes[2].plot([r['step'] for r in val], [r['mIoU'] for r in val], 'o-')
+    curves = [('student', val, 'mIoU', 'o-'),
+              ('self-teacher', val, 'teacher/mIoU', 's--')]
+    if twin_work_dir is not None:
+        curves.append(('baseline twin', load_scalars(twin_work_dir)[1],
+                       'mIoU', '^:'))
+    for label, records, key, style in curves:
+        points = [(r['step'], r[key]) for r in records if key in r]
+        if points:
+            axes[2].plot(*zip(*points), style, label=label)
     axes[2].set(title='validation mIoU', xlabel='iteration', ylabel='%')
+    if axes[2].lines:
+        axes[2].legend()
     for ax in axes:
         ax.grid(alpha=0.3)
     fig.suptitle(osp.basename(osp.normpath(work_dir)))

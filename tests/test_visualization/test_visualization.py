@@ -46,14 +46,24 @@ def test_vis_attention_tool(trained, synthetic_voc, tmp_path):
         assert osp.isfile(tmp_path / f'{name}_attention.png'), log
 
 
-def test_training_curves(trained, tmp_path):
+def test_training_curves(trained, tmp_path, monkeypatch):
     work_dir, _ = trained
     train, val = load_scalars(work_dir)
     assert [r['iter'] for r in train][:4] == [2, 4, 6, 8]
     assert train[0]['distill.weight'] == 0.0  # warm-up of 4 iterations
-    assert val and 'mIoU' in val[0]
-    path = plot_training_curves(work_dir, str(tmp_path / 'curves.png'))
+    assert val and 'mIoU' in val[0] and 'teacher/mIoU' in val[0]
+    from frskd_seg.visualization import training_curves
+    figures, subplots = [], training_curves.plt.subplots
+    monkeypatch.setattr(training_curves.plt, 'subplots',
+                        lambda *a, **k: figures.append(subplots(*a, **k))
+                        or figures[-1])
+    # the same run stands in for a twin: what is drawn, not what it says
+    path = plot_training_curves(work_dir, str(tmp_path / 'curves.png'),
+                                twin_work_dir=work_dir)
     assert Image.open(path).size[0] > 800
+    legend = figures[0][1][2].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        'student', 'self-teacher', 'baseline twin']
 
 
 def test_training_curves_need_a_work_dir(tmp_path):
