@@ -74,6 +74,14 @@ def holdout_voc12_val(cfg: Config) -> Config:
     return cfg
 
 
+def warmup_milestone(frskd_cfg: Config) -> int:
+    """The iteration both arms validate and checkpoint at besides the end:
+    the distillation warm-up's end (the end itself when there is none)."""
+    max_iters = int(frskd_cfg.train_cfg.max_iters)
+    return model_distill_schedule(
+        frskd_cfg.model).warmup_end(max_iters) or max_iters
+
+
 def study_configs(frskd_cfg: Config,
                   baseline_cfg: Optional[Config] = None,
                   holdout: Optional[str] = 'voc12-val') -> Dict[str, Config]:
@@ -100,9 +108,7 @@ def study_configs(frskd_cfg: Config,
         frskd=copy.deepcopy(frskd_cfg),
         twin=copy.deepcopy(baseline_cfg) if baseline_cfg is not None else
         baseline_twin_config(frskd_cfg))
-    max_iters = frskd_cfg.train_cfg.max_iters
-    milestone = model_distill_schedule(
-        frskd_cfg.model).warmup_end(max_iters) or max_iters
+    milestone = warmup_milestone(frskd_cfg)
     for name, cfg in arms.items():
         if holdout == 'voc12-val':
             cfg = arms[name] = holdout_voc12_val(cfg)
@@ -346,8 +352,7 @@ def run_study(frskd_cfg: Config,
     runs_dir = runs_dir or osp.join(work_dir, 'runs')
     keys = {arm: config_key(cfg, arm, threads) for arm, cfg in arms.items()}
     max_iters = int(frskd_cfg.train_cfg.max_iters)
-    warmup = model_distill_schedule(
-        frskd_cfg.model).warmup_end(max_iters) or max_iters
+    warmup = warmup_milestone(frskd_cfg)
     splits = ['val', 'test'] if holdout else ['test']
     runs = [
         Run(arm, seed, cfg, osp.join(runs_dir, keys[arm], f'seed_{seed}'))

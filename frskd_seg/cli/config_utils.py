@@ -190,7 +190,7 @@ def add_teacher_metric(cfg: Config, evaluator: str) -> bool:
     metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [
         metrics
     ]
-    if any(m.get('pred_key') == TEACHER_PRED_KEY for m in metrics):
+    if scores_teacher(metrics):
         return True
     student = next((m for m in metrics
                     if m.get('type') in ('IoUMetric', 'FRSKDIoUMetric')),
