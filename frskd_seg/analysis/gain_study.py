@@ -43,7 +43,8 @@ from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
 from frskd_seg.models.utils import model_distill_schedule
 from .study_result import (StudyResult, detectable_effect,  # noqa: F401
                            t_interval)
-from .warm_start import warmup_checkpoint, warmup_differences  # noqa: F401
+from .warm_start import (PASSIVE_HOOKS, warmup_checkpoint,  # noqa: F401
+                         warmup_differences)
 
 HOLDOUTS = (None, 'voc12-val')
 _VOC12 = 'VOC2012/ImageSets/Segmentation/'
@@ -146,7 +147,15 @@ def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
     CPU the thread count changes the order of floating-point sums, so runs
     on 1 and on 2 threads are different samples, and the two arms of a pair
     must use the same count to stay bit-identical until distillation.
+    Hooks that do not change what is computed (``PASSIVE_HOOKS``) leave
+    it out: a config that declares ``GracefulStopHook`` and one trained by
+    a tool that added it share their runs.
     """
+    hooks = cfg.get('custom_hooks')
+    if hooks:
+        cfg = copy.deepcopy(cfg)
+        cfg.custom_hooks = [h for h in hooks
+                            if h.get('type') not in PASSIVE_HOOKS]
     text = cfg.pretty_text
     if threads is not None:
         text += f'\n# threads={threads}'

@@ -24,8 +24,9 @@ _PARAMETER_FREE_FEATURE_LOSSES = (None, 'AttentionTransferLoss')
 _TRAINING_KEYS = ('model', 'train_dataloader', 'train_cfg', 'optim_wrapper',
                   'param_scheduler', 'randomness', 'env_cfg',
                   'default_hooks', 'custom_hooks')
-#: hooks that do not change what is computed (tools/train.py adds the first)
-_PASSIVE_HOOKS = ('GracefulStopHook', )
+#: hooks that do not change what a training computes (they act between
+#: iterations, on a signal): runs with and without them are the same run
+PASSIVE_HOOKS = ('GracefulStopHook', )
 
 
 def _flat(node, prefix=''):
@@ -70,7 +71,7 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
         d['model'] = {k: v for k, v in {**defaults, **d['model']}.items()
                       if k not in skip}
         d['custom_hooks'] = [h for h in d.get('custom_hooks', [])
-                             if h.get('type') not in _PASSIVE_HOOKS]
+                             if h.get('type') not in PASSIVE_HOOKS]
         flats.append(_flat(d))
     for key in sorted(set(flats[0]) | set(flats[1])):
         if flats[0].get(key, '<absent>') != flats[1].get(key, '<absent>'):

@@ -47,6 +47,23 @@ def test_thread_count_is_part_of_the_cache_key():
     assert config_key(cfg, 'frskd', 1) == config_key(cfg, 'frskd', 1)
 
 
+def test_passive_hooks_leave_the_cache_key():
+    cfg = load_config(DEMO_CONFIG)
+    hooks = [h['type'] for h in cfg.custom_hooks]
+    assert 'GracefulStopHook' in hooks
+    without = copy.deepcopy(cfg)
+    without.custom_hooks = [h for h in cfg.custom_hooks
+                            if h['type'] != 'GracefulStopHook']
+    assert config_key(without, 'twin', 1) == config_key(cfg, 'twin', 1)
+    # the key did not change the config it was asked about
+    assert [h['type'] for h in cfg.custom_hooks] == hooks
+    # a hook that changes what is computed (validation's draws) does
+    other = copy.deepcopy(cfg)
+    other.custom_hooks = [h for h in cfg.custom_hooks
+                          if h['type'] != 'RNGStateHook']
+    assert config_key(other, 'twin', 1) != config_key(cfg, 'twin', 1)
+
+
 def test_holdout_moves_voc12_val_out_of_training():
     cfg = holdout_voc12_val(load_config(DEMO_CONFIG))
     train = [d.ann_file for d in cfg.train_dataloader.dataset.datasets]
