@@ -1,7 +1,9 @@
 """What the tools print: a short summary on the terminal, everything in the
 work dir's log, and a config dump that shows the values used."""
+import contextlib
 import logging
 import os.path as osp
+import warnings
 from typing import Optional
 
 from mmengine.config import Config
@@ -30,6 +32,38 @@ def align_helper_variables(cfg: Config,
         cfg.data_preprocessor = model_pre
 
 
+#: third-party warnings the tools' user cannot act on, each with why: the
+#: tools silence them (warnings.warn) or keep them out of the terminal (log
+#: records; the work dir's log file keeps those)
+KNOWN_NOISE_WARNINGS = (
+    # mmengine looks up installed packages through setuptools' old API
+    r'pkg_resources is deprecated as an API',
+    # mmseg builds its decode heads' losses with its own deprecated helper
+    r'``build_loss`` would be deprecated',
+    # mmseg's CrossEntropyLoss default, which mmseg's configs keep
+    r'Default ``avg_non_ignore`` is False',
+    # SegVisualizationHook(draw=False): mmseg's default runtime
+    r'The draw is False',
+)
+KNOWN_NOISE_LOGS = (
+    # mmengine's own file I/O inside mmseg's LoadImageFromFile
+    '"FileClient" will be deprecated',
+    '"HardDiskBackend" is the alias',
+    # a metric without a prefix logs plain keys (mIoU): what mmseg does
+    'The prefix is not set in metric class',
+)
+
+
+@contextlib.contextmanager
+def known_noise_silenced():
+    """Within: the :data:`KNOWN_NOISE_WARNINGS` are not shown; every other
+    warning is, as before."""
+    with warnings.catch_warnings():
+        for message in KNOWN_NOISE_WARNINGS:
+            warnings.filterwarnings('ignore', message=message)
+        yield
+
+
 class _ConsoleSummary(logging.Filter):
     """On the terminal, the config dump becomes one line and the hook table
     goes; the work dir's log file (another handler, which gets the records
@@ -50,14 +84,51 @@ class _ConsoleSummary(logging.Filter):
                 f'{self.config_path} (and in the log file)'))
             self.handler.stream.write(self.handler.format(summary) + '\n')
             return False
-        return not message.startswith(
-            'Hooks will be executed in the following order')
+        return not (message.startswith(
+            'Hooks will be executed in the following order') or any(
+                noise in message for noise in KNOWN_NOISE_LOGS))
 
 
 class SummaryRunner(Runner):
     """mmengine's Runner, whose terminal output leaves out the full config
-    dump and the hook table (both stay in ``<work_dir>/<timestamp>/*.log``;
-    the config is also written to ``<work_dir>/<config name>``)."""
+    dump, the hook table (both stay in ``<work_dir>/<timestamp>/*.log``;
+    the config is also written to ``<work_dir>/<config name>``) and the
+    :data:`KNOWN_NOISE_LOGS`, and that ends a training with a summary: the
+    last validation's scores, the checkpoints, the commands that come
+    next."""
+
+    def train(self):
+        model = super().train()
+        self.logger.info(self.training_summary())
+        return model
+
+    def training_summary(self) -> str:
+        """What the run ended with, and what to run next."""
+        scores = {key[len('val/'):]: buf.current()
+                  for key, buf in self.message_hub.log_scalars.items()
+                  if key.startswith('val/') and 'IoU' in key}
+        teacher = any(key.startswith('teacher/') for key in scores)
+        lines = [f'Training done: {self.iter} iterations in {self.work_dir}']
+        if scores:
+            lines.append('  last validation: ' + ', '.join(
+                f'{key} {value:.2f}' for key, value in scores.items()) +
+                (' (teacher/: the self-teacher, which the export drops)'
+                 if teacher else ''))
+        best = self.message_hub.get_info('best_ckpt')
+        if best:
+            lines.append(f'  best checkpoint: {best}')
+        pointer = osp.join(self.work_dir, 'last_checkpoint')
+        if osp.isfile(pointer):  # written by mmengine's CheckpointHook
+            with open(pointer) as f:
+                last = f.read().strip()
+            config = osp.join(self.work_dir, osp.basename(
+                self.cfg.filename or f'{self.timestamp}.py'))
+            lines.append(f'  last checkpoint: {last}')
+            lines.append(f'  test:   python tools/test.py {config} {last}')
+            if teacher:
+                lines.append('  export: python tools/export_student.py '
+                             f'{config} {last} OUT_DIR')
+        return '\n'.join(lines)
 
     def build_logger(self, *args, **kwargs):
         logger = super().build_logger(*args, **kwargs)

@@ -12,7 +12,8 @@ from frskd_seg.datasets.checks import check_config_datasets
 from .config_utils import (add_common_arguments, add_teacher_metric,
                            check_teacher_metric, init_distributed_on_cpu,
                            load_config, parse_tool_args, scores_teacher)
-from .console import SummaryRunner, align_helper_variables
+from .console import (SummaryRunner, align_helper_variables,
+                      known_noise_silenced)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -109,10 +110,11 @@ def build_test_config(args: argparse.Namespace) -> Config:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    args = parse_args(argv)
-    cfg = build_test_config(args)
-    if not args.skip_data_check:
-        check_config_datasets(cfg, splits=('test_dataloader', ))
-    init_distributed_on_cpu(cfg)
-    runner = SummaryRunner.from_cfg(cfg)
-    return runner.test()
+    with known_noise_silenced():
+        args = parse_args(argv)
+        cfg = build_test_config(args)
+        if not args.skip_data_check:
+            check_config_datasets(cfg, splits=('test_dataloader', ))
+        init_distributed_on_cpu(cfg)
+        runner = SummaryRunner.from_cfg(cfg)
+        return runner.test()

@@ -14,7 +14,8 @@ from mmseg.registry import RUNNERS
 from .config_utils import (add_common_arguments, check_teacher_metric,
                            check_distill_schedule, init_distributed_on_cpu,
                            load_config, parse_tool_args)
-from .console import SummaryRunner, align_helper_variables
+from .console import (SummaryRunner, align_helper_variables,
+                      known_noise_silenced)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -72,15 +73,16 @@ def build_train_config(args: argparse.Namespace) -> Config:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    args = parse_args(argv)
-    cfg = build_train_config(args)
-    if not args.skip_data_check:
-        check_config_datasets(
-            cfg, splits=('train_dataloader', 'val_dataloader'))
-    init_distributed_on_cpu(cfg)
-    runner = (SummaryRunner.from_cfg(cfg)
-              if 'runner_type' not in cfg else RUNNERS.build(cfg))
-    runner.train()
+    with known_noise_silenced():
+        args = parse_args(argv)
+        cfg = build_train_config(args)
+        if not args.skip_data_check:
+            check_config_datasets(
+                cfg, splits=('train_dataloader', 'val_dataloader'))
+        init_distributed_on_cpu(cfg)
+        runner = (SummaryRunner.from_cfg(cfg)
+                  if 'runner_type' not in cfg else RUNNERS.build(cfg))
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -4,7 +4,11 @@ import glob
 import os.path as osp
 import re
 
+import pytest
 from mmengine.config import Config
+
+from frskd_seg.cli.console import (KNOWN_NOISE_LOGS, KNOWN_NOISE_WARNINGS,
+                                   known_noise_silenced)
 
 
 def test_terminal_shows_a_summary_and_the_work_dir_keeps_all(
@@ -29,3 +33,41 @@ def test_terminal_shows_a_summary_and_the_work_dir_keeps_all(
         assert cfg[name].data_root == synthetic_voc
     assert cfg.data_preprocessor == cfg.model.data_preprocessor
     assert tuple(cfg.data_preprocessor.size) == (128, 128)
+
+
+def test_training_ends_with_a_summary_and_without_known_noise(trained):
+    work_dir, log = trained
+    tail = log[log.index('Training done: 8 iterations in'):]
+    last = osp.join(work_dir, 'iter_8.pth')
+    config = osp.join(work_dir, 'frskd_deeplab_r18_voc_demo.py')
+    scores = re.search(r'last validation: mIoU (\d+\.\d\d), teacher/mIoU '
+                       r'(\d+\.\d\d) \(teacher/: the self-teacher', tail)
+    assert scores, tail
+    # the numbers the last validation logged
+    logged = re.findall(r'Iter\(val\) .*?mIoU: (\S+) .*?teacher/mIoU: (\S+)',
+                        log)[-1]
+    assert [float(v) for v in scores.groups()] == pytest.approx(
+        [float(v) for v in logged], abs=0.006)
+    assert f'last checkpoint: {last}' in tail
+    assert f'python tools/test.py {config} {last}' in tail
+    assert f'python tools/export_student.py {config} {last} OUT_DIR' in tail
+    # the self-teacher's per-class table says whose it is
+    assert 'per class results of the self-teacher (the teacher/ scores)' \
+        in log
+    for pattern in (*KNOWN_NOISE_WARNINGS,
+                    *(re.escape(text) for text in KNOWN_NOISE_LOGS)):
+        assert not re.search(pattern, log), pattern
+
+
+def test_known_noise_is_silenced_and_other_warnings_are_not():
+    import warnings
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always')
+        with known_noise_silenced():
+            warnings.warn('``build_loss`` would be deprecated soon')
+            warnings.warn('Default ``avg_non_ignore`` is False, if ...')
+            warnings.warn('something the user should see')
+        warnings.warn('``build_loss`` would be deprecated soon')
+    assert [str(w.message) for w in seen] == [
+        'something the user should see',
+        '``build_loss`` would be deprecated soon']

@@ -2,6 +2,7 @@
 from typing import Dict, Optional, Sequence
 
 import numpy as np
+from mmengine.logging import MMLogger, print_log
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
 
@@ -57,6 +58,14 @@ class FRSKDIoUMetric(IoUMetric):
         super().process(data_batch, picked)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
+        if self.pred_key != 'pred_sem_seg':
+            # IoUMetric's table is headed "per class results:" only; beside
+            # the student's it must say whose it is
+            whose = ('the self-teacher' if self.pred_key == TEACHER_PRED_KEY
+                     else self.pred_key)
+            print_log(f'per class results of {whose} (the '
+                      f"{self.prefix or self.pred_key}/ scores) follow",
+                      MMLogger.get_current_instance())
         metrics = super().compute_metrics(results)
         if self.classwise:
             intersect = sum(r[0] for r in results).cpu().numpy()
