@@ -14,6 +14,7 @@ from .config_utils import (add_common_arguments, add_teacher_metric,
                            load_config, parse_tool_args, scores_teacher)
 from .console import (SummaryRunner, align_helper_variables,
                       known_noise_silenced)
+from .quick_run import add_quick_run_arguments, apply_quick_run_arguments
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -51,6 +52,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='FRSKD models: also evaluate the self-teacher (teacher/mIoU '
         'beside the student\'s mIoU); the shipped FRSKD configs already '
         'do, this adds it to configs that do not')
+    add_quick_run_arguments(parser)
     add_common_arguments(parser)
     return parse_tool_args(parser, argv)
 
@@ -60,6 +62,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir, args.data_root)
     cfg.load_from = args.checkpoint
+    apply_quick_run_arguments(cfg, args)
     align_helper_variables(cfg, args.data_root)
     if args.teacher:
         from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model

@@ -16,6 +16,8 @@ from .config_utils import (add_common_arguments, check_teacher_metric,
                            load_config, parse_tool_args)
 from .console import (SummaryRunner, align_helper_variables,
                       known_noise_silenced)
+from .quick_run import add_quick_run_arguments, apply_quick_run_arguments
+from .weights import explain_download_errors
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -34,6 +36,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action='store_true',
         default=False,
         help='enable automatic-mixed-precision training')
+    add_quick_run_arguments(parser)
     add_common_arguments(parser)
     return parse_tool_args(parser, argv)
 
@@ -42,6 +45,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
     """The config ``tools/train.py`` runs for these arguments."""
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir, args.data_root)
+    apply_quick_run_arguments(cfg, args)
     check_distill_schedule(cfg)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.type
@@ -82,7 +86,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         init_distributed_on_cpu(cfg)
         runner = (SummaryRunner.from_cfg(cfg)
                   if 'runner_type' not in cfg else RUNNERS.build(cfg))
-        runner.train()
+        with explain_download_errors(cfg):
+            runner.train()
 
 
 if __name__ == '__main__':
