@@ -232,7 +232,8 @@ def trained(tmp_path_factory, synthetic_voc):
 #: first, so the short files fill the gaps at the end instead of one long
 #: file running alone
 LONG_FILES = ('test_packaging.py', 'test_recipe_check.py',
-              'test_distributed.py', 'test_two_line_recipe.py',
+              'test_gpu_smoke.py', 'test_distributed.py',
+              'test_two_line_recipe.py',
               'test_configs.py', 'test_zoo_configs.py',
               'test_graceful_stop_hook.py',
               'test_rng_state_hook.py', 'test_student_families.py',
