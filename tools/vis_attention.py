@@ -2,6 +2,9 @@
 predictions, for your own images: one PNG grid per image.
 
     python tools/vis_attention.py CONFIG CKPT IMAGE [IMAGE ...] --out DIR
+
+An image in a VOC layout (``.../JPEGImages/x.jpg``) is shown with its
+ground truth (``.../SegmentationClass/x.png``) when there is one.
 """
 import argparse
 import os
@@ -9,7 +12,8 @@ import os.path as osp
 
 import frskd_seg  # noqa: F401
 from frskd_seg.utils.checkpoint import load_local_checkpoint
-from frskd_seg.visualization import attention_figure, compute_attention_maps
+from frskd_seg.visualization import (attention_figure, compute_attention_maps,
+                                     voc_ground_truth)
 from mmseg.apis import init_model
 
 
@@ -35,13 +39,14 @@ def main():
                      "self-teacher's attention maps need an FRSKD training "
                      'checkpoint')
     model = init_model(args.config, args.checkpoint, device=args.device)
-    palette = model.dataset_meta['palette']
+    meta = model.dataset_meta
     os.makedirs(args.out, exist_ok=True)
     for image in args.images:
-        maps = compute_attention_maps(model, image)
+        maps = compute_attention_maps(model, image, voc_ground_truth(image))
         name = osp.splitext(osp.basename(image))[0]
         path = osp.join(args.out, f'{name}_attention.png')
-        attention_figure(maps, palette, title=osp.basename(image), path=path)
+        attention_figure(maps, meta['palette'], title=osp.basename(image),
+                         path=path, classes=meta['classes'])
         print(path)
 
 

@@ -5,7 +5,8 @@ import pytest
 from PIL import Image
 
 from frskd_seg.visualization import (attention_figure, compute_attention_maps,
-                                     load_scalars, plot_training_curves)
+                                     load_scalars, plot_training_curves,
+                                     shown_classes, voc_ground_truth)
 from tests.conftest import DEMO_CONFIG, DEVICES, run_python, run_tool
 
 
@@ -29,6 +30,32 @@ def test_attention_maps_and_figure(trained, synthetic_voc, tmp_path, device):
     rgb = attention_figure(maps, model.dataset_meta['palette'], path=path)
     assert Image.open(path).size == (rgb.shape[1], rgb.shape[0])
     assert rgb.std() > 10  # not a blank canvas
+
+    # with its ground truth, at the network's input size
+    gt_path = voc_ground_truth(image)
+    assert gt_path == osp.join(synthetic_voc, 'VOC2007', 'SegmentationClass',
+                               f'{name}.png')
+    assert voc_ground_truth(str(tmp_path / 'JPEGImages' / 'x.jpg')) is None
+    labelled = compute_attention_maps(model, image, gt_path)
+    assert labelled.gt.shape == (h, w)
+    raw = np.array(Image.open(gt_path))
+    assert set(np.unique(labelled.gt)) <= set(np.unique(raw))
+    np.testing.assert_array_equal(labelled.student_pred, maps.student_pred)
+    assert set(shown_classes(labelled)) == set(
+        np.unique(labelled.gt[labelled.gt != 255]).tolist()) | set(
+            np.unique(maps.student_pred).tolist()) | set(
+                np.unique(maps.teacher_pred).tolist())
+    from frskd_seg.visualization import attention_figure as module
+    fig = module.__globals__['_figure'](
+        labelled, model.dataset_meta['palette'], '',
+        model.dataset_meta['classes'])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:4] == ['image', 'ground truth', 'student prediction',
+                          'self-teacher prediction']
+    assert fig.axes[-1].get_ylabel().startswith('attention')  # colour bar
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == [model.dataset_meta['classes'][i]
+                      for i in shown_classes(labelled)]
 
 
 def test_vis_attention_tool(trained, synthetic_voc, tmp_path):
