@@ -2,7 +2,9 @@
 work dir's log, and a config dump that shows the values used."""
 import contextlib
 import logging
+import os
 import os.path as osp
+import sys
 import warnings
 from typing import Optional
 
@@ -62,6 +64,30 @@ def known_noise_silenced():
         for message in KNOWN_NOISE_WARNINGS:
             warnings.filterwarnings('ignore', message=message)
         yield
+
+
+#: what a config, its data or its weights can be wrong with, raised while
+#: the tools read the config and build the model: one line on the terminal
+USER_ERRORS = (ValueError, KeyError, TypeError, FileNotFoundError,
+               NotImplementedError)
+#: set (to anything) to get the traceback of a user error
+TRACEBACK_SWITCH = 'FRSKD_TRACEBACK'
+
+
+@contextlib.contextmanager
+def user_errors_briefly(errors=USER_ERRORS):
+    """Within: an error of the ``errors`` types ends the tool with its
+    message on one line (exit code 2, as argparse's errors) instead of a
+    traceback through mmengine's builders; ``FRSKD_TRACEBACK=1`` shows the
+    traceback."""
+    try:
+        yield
+    except errors as error:
+        if os.environ.get(TRACEBACK_SWITCH):
+            raise
+        print(f'error: {type(error).__name__}: {error}\n(the traceback: '
+              f'run again with {TRACEBACK_SWITCH}=1)', file=sys.stderr)
+        raise SystemExit(2)
 
 
 class _ConsoleSummary(logging.Filter):

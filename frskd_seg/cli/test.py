@@ -13,7 +13,7 @@ from .config_utils import (add_common_arguments, add_teacher_metric,
                            check_teacher_metric, init_distributed_on_cpu,
                            load_config, parse_tool_args, scores_teacher)
 from .console import (SummaryRunner, align_helper_variables,
-                      known_noise_silenced)
+                      known_noise_silenced, user_errors_briefly)
 from .quick_run import add_quick_run_arguments, apply_quick_run_arguments
 
 
@@ -115,9 +115,14 @@ def build_test_config(args: argparse.Namespace) -> Config:
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     with known_noise_silenced():
         args = parse_args(argv)
-        cfg = build_test_config(args)
-        if not args.skip_data_check:
-            check_config_datasets(cfg, splits=('test_dataloader', ))
-        init_distributed_on_cpu(cfg)
-        runner = SummaryRunner.from_cfg(cfg)
+        with user_errors_briefly():
+            cfg = build_test_config(args)
+            if not args.skip_data_check:
+                check_config_datasets(cfg, splits=('test_dataloader', ))
+            init_distributed_on_cpu(cfg)
+            runner = SummaryRunner.from_cfg(cfg)
         return runner.test()
+
+
+if __name__ == '__main__':
+    main()

@@ -15,9 +15,9 @@ from .config_utils import (add_common_arguments, check_teacher_metric,
                            check_distill_schedule, init_distributed_on_cpu,
                            load_config, parse_tool_args)
 from .console import (SummaryRunner, align_helper_variables,
-                      known_noise_silenced)
+                      known_noise_silenced, user_errors_briefly)
 from .quick_run import add_quick_run_arguments, apply_quick_run_arguments
-from .weights import explain_download_errors
+from .weights import WeightsDownloadError, explain_download_errors
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -79,16 +79,17 @@ def build_train_config(args: argparse.Namespace) -> Config:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     with known_noise_silenced():
         args = parse_args(argv)
-        cfg = build_train_config(args)
-        if not args.skip_data_check:
-            check_config_datasets(
-                cfg, splits=('train_dataloader', 'val_dataloader'))
-        init_distributed_on_cpu(cfg)
-        runner = (SummaryRunner.from_cfg(cfg)
-                  if 'runner_type' not in cfg else RUNNERS.build(cfg))
-        with explain_download_errors(cfg):
+        with user_errors_briefly():
+            cfg = build_train_config(args)
+            if not args.skip_data_check:
+                check_config_datasets(
+                    cfg, splits=('train_dataloader', 'val_dataloader'))
+            init_distributed_on_cpu(cfg)
+            runner = (SummaryRunner.from_cfg(cfg)
+                      if 'runner_type' not in cfg else RUNNERS.build(cfg))
+        with user_errors_briefly(WeightsDownloadError), \
+                explain_download_errors(cfg):
             runner.train()
-
 
 if __name__ == '__main__':
     main()

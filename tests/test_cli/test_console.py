@@ -9,6 +9,7 @@ from mmengine.config import Config
 
 from frskd_seg.cli.console import (KNOWN_NOISE_LOGS, KNOWN_NOISE_WARNINGS,
                                    known_noise_silenced)
+from tests.conftest import DEMO_CONFIG, run_python
 
 
 def test_terminal_shows_a_summary_and_the_work_dir_keeps_all(
@@ -71,3 +72,20 @@ def test_known_noise_is_silenced_and_other_warnings_are_not():
     assert [str(w.message) for w in seen] == [
         'something the user should see',
         '``build_loss`` would be deprecated soon']
+
+
+@pytest.mark.parametrize('tool', ['tools/train.py', 'tools/test.py'])
+def test_a_user_error_is_one_line_and_the_traceback_is_a_switch(
+        tool, synthetic_voc, tmp_path, monkeypatch):
+    args = [tool, DEMO_CONFIG] + (['no_such.pth'] if 'test' in tool else [])
+    args += ['--work-dir', str(tmp_path), '--data-root', synthetic_voc,
+             '--cfg-options', 'model.self_teacher_inputs=decoder']
+    proc = run_python(*args)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert 'Traceback' not in proc.stderr
+    assert re.search(r'error: \w+: .*self_teacher_inputs.*did you mean '
+                     r'.*self_teacher_input', proc.stderr), proc.stderr[-2000:]
+    assert 'FRSKD_TRACEBACK=1' in proc.stderr
+    monkeypatch.setenv('FRSKD_TRACEBACK', '1')
+    proc = run_python(*args)
+    assert proc.returncode == 1 and 'Traceback' in proc.stderr
