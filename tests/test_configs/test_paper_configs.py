@@ -10,6 +10,7 @@ from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 
 from frskd_seg.apis import export_student
+from frskd_seg.models.utils import model_distill_schedule
 from mmseg.models.segmentors import EncoderDecoder
 from tests.conftest import REPO, build_model, load_config, make_batch
 from tests.test_models.test_decode_heads.test_efficientdet_seg_head import \
@@ -178,3 +179,24 @@ def test_export_round_trip(tmp_path):
         a = model.predict(x, samples)[0].seg_logits.data
         b = student.predict(x, make_batch(1, 64, seed=3)[1])[0]
     assert torch.equal(a, b.seg_logits.data)
+
+
+def test_cpu_demo_of_the_paper_model_is_the_paper_model():
+    """configs/demo/frskd_effdet-d0_voc_demo.py: the paper's model tensor
+    for tensor (plain BN, no download), an iteration loop the gain study
+    can pair, the distillation schedule as fractions of it."""
+    cfg = load_config(
+        osp.join(REPO, 'configs', 'demo', 'frskd_effdet-d0_voc_demo.py'))
+    assert cfg.model.backbone.efficientnet.init_cfg is None
+    from frskd_seg.cli.weights import remote_weights
+    assert remote_weights(cfg) == []
+    assert cfg.train_cfg.type == 'IterBasedTrainLoop'
+    assert model_distill_schedule(cfg.model).lengths(2000) == (1333, 667)
+    demo = build_model(cfg.model)
+    paper = build(FRSKD)
+    assert {k: v.shape for k, v in demo.state_dict().items()} == {
+        k: v.shape for k, v in paper.state_dict().items()}
+    assert demo.teacher_grad_scale == 1.0
+    from frskd_seg.analysis.gain_study import study_configs
+    arms = study_configs(cfg)
+    assert arms['twin'].model.type == 'EncoderDecoder'
