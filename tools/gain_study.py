@@ -34,6 +34,7 @@ import sys
 
 from frskd_seg.analysis.gain_study import default_jobs, run_study
 from frskd_seg.cli.config_utils import add_common_arguments, load_config
+from frskd_seg.cli.console import known_noise_silenced
 from mmseg.utils import register_all_modules
 
 
@@ -96,4 +97,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with known_noise_silenced():
+        main()
