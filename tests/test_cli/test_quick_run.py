@@ -108,3 +108,13 @@ def test_smoke_crop_training_of_a_real_size_config(synthetic_voc, tmp_path):
     assert dumped.train_cfg.max_iters == SMOKE_ITERS
     assert tuple(dumped.model.data_preprocessor.size) == (64, 64)
     assert f'Iter(val) [{SMOKE_IMAGES}/{SMOKE_IMAGES}]' in log
+
+
+def test_smoke_run_of_an_epoch_config():
+    cfg = load_config(osp.join(REPO, 'configs', 'paper',
+                               'frskd_effdet-d0_voc0712-512x512.py'))
+    make_smoke_run(cfg)
+    assert (cfg.train_cfg.max_epochs, cfg.train_cfg.val_interval) == (1, 1)
+    assert cfg.default_hooks.checkpoint.interval == 1
+    assert [d.indices for d in leaf_datasets(cfg, ('train_dataloader', ))
+            ] == [SMOKE_ITERS, SMOKE_ITERS]
