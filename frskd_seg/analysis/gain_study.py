@@ -43,7 +43,7 @@ from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
 from frskd_seg.models.utils import model_distill_schedule
 from .study_result import (StudyResult, detectable_effect,  # noqa: F401
                            t_interval)
-from .warm_start import (PASSIVE_HOOKS, warmup_checkpoint,  # noqa: F401
+from .warm_start import (active_hooks, warmup_checkpoint,  # noqa: F401
                          warmup_differences)
 
 HOLDOUTS = (None, 'voc12-val')
@@ -151,11 +151,9 @@ def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
     it out: a config that declares ``GracefulStopHook`` and one trained by
     a tool that added it share their runs.
     """
-    hooks = cfg.get('custom_hooks')
-    if hooks:
+    if cfg.get('custom_hooks'):
         cfg = copy.deepcopy(cfg)
-        cfg.custom_hooks = [h for h in hooks
-                            if h.get('type') not in PASSIVE_HOOKS]
+        cfg.custom_hooks = active_hooks(cfg.custom_hooks)
     text = cfg.pretty_text
     if threads is not None:
         text += f'\n# threads={threads}'

@@ -29,6 +29,12 @@ _TRAINING_KEYS = ('model', 'train_dataloader', 'train_cfg', 'optim_wrapper',
 PASSIVE_HOOKS = ('GracefulStopHook', )
 
 
+def active_hooks(hooks) -> list:
+    """``hooks`` (a ``custom_hooks`` list) without the
+    :data:`PASSIVE_HOOKS`: those that decide what a training computes."""
+    return [h for h in hooks or [] if h.get('type') not in PASSIVE_HOOKS]
+
+
 def _flat(node, prefix=''):
     if isinstance(node, dict):
         out = {}
@@ -70,8 +76,7 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
         d = {k: v for k, v in cfg.to_dict().items() if k in _TRAINING_KEYS}
         d['model'] = {k: v for k, v in {**defaults, **d['model']}.items()
                       if k not in skip}
-        d['custom_hooks'] = [h for h in d.get('custom_hooks', [])
-                             if h.get('type') not in PASSIVE_HOOKS]
+        d['custom_hooks'] = active_hooks(d.get('custom_hooks'))
         flats.append(_flat(d))
     for key in sorted(set(flats[0]) | set(flats[1])):
         if flats[0].get(key, '<absent>') != flats[1].get(key, '<absent>'):

@@ -9,7 +9,7 @@ import warnings
 from typing import Optional
 
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 from frskd_seg.datasets.dataset_configs import DATALOADERS
 
@@ -143,25 +143,26 @@ class SummaryRunner(Runner):
         best = self.message_hub.get_info('best_ckpt')
         if best:
             lines.append(f'  best checkpoint: {best}')
-        pointer = osp.join(self.work_dir, 'last_checkpoint')
-        if osp.isfile(pointer):  # written by mmengine's CheckpointHook
-            with open(pointer) as f:
-                last = f.read().strip()
-            config = osp.join(self.work_dir, osp.basename(
-                self.cfg.filename or f'{self.timestamp}.py'))
+        last = find_latest_checkpoint(self.work_dir)
+        if last:
             lines.append(f'  last checkpoint: {last}')
-            lines.append(f'  test:   python tools/test.py {config} {last}')
+            lines.append('  test:   python tools/test.py '
+                         f'{self.dumped_config} {last}')
             if teacher:
                 lines.append('  export: python tools/export_student.py '
-                             f'{config} {last} OUT_DIR')
+                             f'{self.dumped_config} {last} OUT_DIR')
         return '\n'.join(lines)
+
+    @property
+    def dumped_config(self) -> str:
+        """Where ``Runner.dump_config`` writes the config, as used."""
+        return osp.join(self.work_dir, osp.basename(
+            self.cfg.filename or f'{self.timestamp}.py'))
 
     def build_logger(self, *args, **kwargs):
         logger = super().build_logger(*args, **kwargs)
-        name = osp.basename(self.cfg.filename) if self.cfg.filename else \
-            f'{self.timestamp}.py'
         for handler in logger.handlers:
             if type(handler) is logging.StreamHandler:
-                handler.addFilter(
-                    _ConsoleSummary(handler, osp.join(self.work_dir, name)))
+                handler.addFilter(_ConsoleSummary(handler,
+                                                  self.dumped_config))
         return logger

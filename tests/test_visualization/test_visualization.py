@@ -45,10 +45,9 @@ def test_attention_maps_and_figure(trained, synthetic_voc, tmp_path, device):
         np.unique(labelled.gt[labelled.gt != 255]).tolist()) | set(
             np.unique(maps.student_pred).tolist()) | set(
                 np.unique(maps.teacher_pred).tolist())
-    from frskd_seg.visualization import attention_figure as module
-    fig = module.__globals__['_figure'](
-        labelled, model.dataset_meta['palette'], '',
-        model.dataset_meta['classes'])
+    from frskd_seg.visualization.attention_figure import _figure
+    fig = _figure(labelled, model.dataset_meta['palette'], '',
+                  model.dataset_meta['classes'])
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[:4] == ['image', 'ground truth', 'student prediction',
                           'self-teacher prediction']
