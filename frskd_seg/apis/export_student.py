@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
+from frskd_seg.evaluation.metrics import scores_teacher
 from frskd_seg.models.segmentors import STUDENT_TYPES, FRSKDMixin
 from frskd_seg.utils.checkpoint import load_local_checkpoint
 
@@ -56,7 +57,7 @@ def baseline_twin_config(cfg: Config) -> Config:
     for key in ('val_evaluator', 'test_evaluator'):
         metrics = cfg.get(key)
         if isinstance(metrics, (list, tuple)):
-            kept = [m for m in metrics if not _scores_teacher(m)]
+            kept = [m for m in metrics if not scores_teacher(m)]
             cfg[key] = kept[0] if len(kept) == 1 else kept
     return cfg
 
@@ -95,16 +96,12 @@ def _drop_pretrained(node) -> None:
             _drop_pretrained(value)
 
 
-def _scores_teacher(metric: dict) -> bool:
-    return metric.get('pred_key', 'pred_sem_seg') != 'pred_sem_seg'
-
-
 def _plain_metric(metric: dict) -> Optional[dict]:
     # FRSKDIoUMetric scoring the student is mmseg's IoUMetric; the
     # self-teacher's (pred_key) does not exist in the student
     if metric.get('type') != 'FRSKDIoUMetric':
         return metric
-    if _scores_teacher(metric):
+    if scores_teacher(metric):
         return None
     metric = copy.deepcopy(metric)
     metric.type = 'IoUMetric'

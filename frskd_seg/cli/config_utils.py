@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 
 from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.datasets.retarget import not_voc_datasets
+from frskd_seg.evaluation.metrics import TEACHER_PRED_KEY, scores_teacher
 
 
 def set_data_root(cfg: Config, data_root: str) -> int:
@@ -138,14 +139,6 @@ def init_distributed_on_cpu(cfg: Config) -> None:
             find_unused_parameters=cfg.get('find_unused_parameters', False))
 
 
-def scores_teacher(metrics) -> bool:
-    """Whether an evaluator config scores the self-teacher's prediction."""
-    from frskd_seg.evaluation.metrics.frskd_iou_metric import \
-        TEACHER_PRED_KEY
-    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
-    return any(m.get('pred_key') == TEACHER_PRED_KEY for m in metrics)
-
-
 def check_teacher_metric(cfg: Config, evaluator: str) -> None:
     """The config's ``evaluator`` and the model's ``evaluate_teacher`` must
     agree: scoring a prediction the model does not make fails at config load
@@ -179,10 +172,8 @@ def add_teacher_metric(cfg: Config, evaluator: str) -> bool:
     metric reading the self-teacher's prediction, logged as ``teacher/*``
     (unless it already scores it). Returns whether the evaluator scores the
     self-teacher."""
-    from frskd_seg.evaluation.metrics.frskd_iou_metric import \
-        TEACHER_PRED_KEY
-    model = cfg.get('model', {})
     from frskd_seg.models.segmentors import is_frskd_model
+    model = cfg.get('model', {})
     if not is_frskd_model(model) or not model.get(
             'evaluate_teacher', False) or cfg.get(evaluator) is None:
         return False

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from frskd_seg.evaluation import FRSKDIoUMetric
+from frskd_seg.evaluation import FRSKDIoUMetric, scores_teacher
 
 CLASSES = ('background', 'a', 'b')
 
@@ -50,3 +50,15 @@ def test_missing_teacher_prediction_says_what_to_do():
     del sample['pred_teacher_sem_seg']
     with pytest.raises(KeyError, match='evaluate_teacher=True'):
         metric.process({}, [sample])
+
+
+def test_scores_teacher_reads_the_teacher_prediction_key():
+    student = dict(type='IoUMetric', iou_metrics=['mIoU'])
+    teacher = dict(type='FRSKDIoUMetric', pred_key='pred_teacher_sem_seg',
+                   prefix='teacher')
+    plain_student = dict(type='FRSKDIoUMetric', pred_key='pred_sem_seg')
+    assert scores_teacher(teacher)
+    assert scores_teacher([student, teacher])
+    assert not scores_teacher(student)
+    assert not scores_teacher([student, plain_student])
+    assert not scores_teacher([])

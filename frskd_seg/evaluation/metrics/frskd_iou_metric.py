@@ -11,6 +11,13 @@ from mmseg.registry import METRICS
 TEACHER_PRED_KEY = 'pred_teacher_sem_seg'
 
 
+def scores_teacher(metrics) -> bool:
+    """Whether a metric config, or any of a list of them (an evaluator),
+    scores the self-teacher's prediction (``pred_key=TEACHER_PRED_KEY``)."""
+    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
+    return any(m.get('pred_key') == TEACHER_PRED_KEY for m in metrics)
+
+
 @METRICS.register_module()
 class FRSKDIoUMetric(IoUMetric):
     """:class:`IoUMetric` that scores the prediction stored under
