@@ -11,9 +11,12 @@
 # from the official code: the self-teacher's head, the student's own kind of
 # classifier (1x1 conv), reads the finest refined level T1 (stride 4) rather
 # than the refined head map, and its CE does not reach the student
-# (teacher_grad_scale=0; official: 1). Official tau = 1, alpha = 1, beta = 50
-# and schedule, as fractions of any run: no distillation for the first 2/3,
-# then a sigmoid ramp-up over the last 1/3 (official: 40 + 20 of 60 epochs).
+# (teacher_grad_scale=0; official: 1). The KL as the official code takes it,
+# on both logits upsampled to the input size (the study measured it above the
+# KL at the student's coarser resolution). Official tau = 1, alpha = 1,
+# beta = 50 and schedule, as fractions of any run: no distillation for the
+# first 2/3, then a sigmoid ramp-up over the last 1/3 (official: 40 + 20 of
+# 60 epochs).
 # Widths 32 on the finest level and the student's ratios above it (32, 64,
 # 128, 64 on ResNet-50-D8: 0.125 x; README, "Cost").
 frskd_model = dict(

@@ -91,5 +91,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                 explain_download_errors(cfg):
             runner.train()
 
+
 if __name__ == '__main__':
     main()

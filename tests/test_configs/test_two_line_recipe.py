@@ -85,7 +85,8 @@ def test_two_lines_on_an_mmseg_config(base, tmp_path):
     """The two lines give the shipped recipe: the self-teacher reads the
     head's pre-classifier map (and the levels below the deepest one the head
     reads); its default head is a 1x1 classifier on the finest refined
-    level, its CE detached from the student, the official schedule."""
+    level, its CE detached from the student, the KL at the input size, the
+    official schedule."""
     path = tmp_path / 'frskd.py'
     path.write_text(RECIPE.format(base=base))
     cfg = Config.fromfile(str(path))
@@ -102,6 +103,7 @@ def test_two_lines_on_an_mmseg_config(base, tmp_path):
     assert model.teacher_head.num_classes == head.num_classes
     assert model.teacher_head.in_index == 0
     assert model.teacher_grad_scale == 0.0
+    assert model.loss_kd.resolution == 'label'
     schedule = model.distill_schedule
     assert schedule.lengths(20000) == (13333, 6667)
 

@@ -74,7 +74,11 @@ class FRSKDMixin:
             0, the paired study's choice: the student then trains exactly as
             its twin until distillation starts).
         evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
-        loss_kd (dict, optional): Logit distillation (None: off).
+        loss_kd (dict, optional): Logit distillation (None: off). The
+            default is the official form, the KL on both logits upsampled to
+            the input size (``resolution='label'``), which the paired study
+            chose on its validation split over the KL at the student's logit
+            resolution (README, section 8).
         loss_feat (dict, optional): Feature distillation (None: off).
         distill_view (dict, optional): A second view of each batch (e.g.
             ``dict(type='RandomZoomView')``) on which the student learns by
@@ -110,7 +114,8 @@ class FRSKDMixin:
                  teacher_grad_scale: float = 0.0,
                  evaluate_teacher: bool = False,
                  loss_kd: OptConfigType = dict(
-                     type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
+                     type='PixelKLDivLoss', tau=1.0, loss_weight=1.0,
+                     resolution='label'),
                  loss_feat: OptConfigType = dict(
                      type='AttentionTransferLoss', p=2, loss_weight=50.0),
                  distill_schedule: OptConfigType = None,

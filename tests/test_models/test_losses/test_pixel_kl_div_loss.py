@@ -34,7 +34,7 @@ def logits(seed, shape=(2, 3, 2, 3)):
 @pytest.mark.parametrize('tau', [1.0, 4.0, 0.5])
 def test_matches_hand_computed_kl(tau):
     zs, zt = logits(0), logits(1)
-    loss = PixelKLDivLoss(tau=tau)(zs, zt)
+    loss = PixelKLDivLoss(tau=tau, resolution='student')(zs, zt)
     assert loss.item() == pytest.approx(
         reference_kd(zs, zt, tau), rel=1e-5)
 
@@ -45,13 +45,15 @@ def test_matches_official_formula_and_loss_weight():
     official = F.kl_div(
         F.log_softmax(zs / tau, 1), F.softmax(zt / tau, 1),
         reduction='sum') * tau**2 / (2 * 4 * 4)
-    loss = PixelKLDivLoss(tau=tau, loss_weight=0.5)(zs, zt)
+    loss = PixelKLDivLoss(tau=tau, loss_weight=0.5,
+                          resolution='student')(zs, zt)
     assert loss.item() == pytest.approx(0.5 * official.item(), rel=1e-5)
 
 
 def test_identical_logits_give_zero():
     z = logits(4)
-    assert PixelKLDivLoss()(z, z.clone()).item() == pytest.approx(0, abs=1e-7)
+    loss = PixelKLDivLoss(resolution='student')(z, z.clone())
+    assert loss.item() == pytest.approx(0, abs=1e-7)
 
 
 def test_labelled_pixels_leave_void_out():
@@ -91,6 +93,14 @@ def test_void_pixels_only():
     assert none.item() == 0 and zs.grad.abs().sum() == 0
 
 
+def test_the_default_takes_the_kl_at_the_label_size():
+    zs, zt = logits(13, (2, 3, 2, 2)), logits(14, (2, 3, 4, 4))
+    label = torch.zeros(2, 8, 8, dtype=torch.long)
+    assert PixelKLDivLoss().resolution == 'label'
+    assert PixelKLDivLoss()(zs, zt, label).item() == pytest.approx(
+        PixelKLDivLoss(resolution='label')(zs, zt, label).item())
+
+
 def test_label_resolution_upsamples_both_logits():
     zs = logits(13, (2, 3, 2, 2)).requires_grad_()
     zt = logits(14, (2, 3, 4, 4))
@@ -106,7 +116,8 @@ def test_label_resolution_upsamples_both_logits():
     assert zs.grad.shape == zs.shape and zs.grad.abs().sum() > 0
     # not the student-resolution KL
     assert loss.item() != pytest.approx(
-        PixelKLDivLoss()(zs.detach(), zt).item(), rel=1e-3)
+        PixelKLDivLoss(resolution='student')(zs.detach(), zt).item(),
+        rel=1e-3)
     # void pixels at the label's own resolution: no nearest resizing
     label[:, :, :3] = 255
     void = PixelKLDivLoss(resolution='label', pixels='void')(zs, zt, label)
@@ -114,9 +125,11 @@ def test_label_resolution_upsamples_both_logits():
         reference_kd(up_s, up_t, 1.0, label == 255), rel=1e-5)
 
 
-@pytest.mark.parametrize('kwargs', [dict(resolution='label'),
-                                    dict(pixels='void'),
-                                    dict(pixels='labelled')])
+@pytest.mark.parametrize('kwargs', [
+    dict(),  # the default: the KL at the label's size
+    dict(resolution='student', pixels='void'),
+    dict(resolution='student', pixels='labelled')
+])
 def test_options_that_need_the_label_say_so(kwargs):
     with pytest.raises(ValueError, match='loss_kd: .* needs the label'):
         PixelKLDivLoss(**kwargs)(logits(0), logits(1))
@@ -127,7 +140,8 @@ def test_label_is_resized_to_logits_size_by_nearest():
     label = torch.zeros(1, 4, 4, dtype=torch.long)
     label[0, :2, :2] = 255  # the top-left logit pixel, nearest-downsampled
     valid = torch.tensor([[[False, True], [True, True]]])
-    loss = PixelKLDivLoss(pixels='labelled')(zs, zt, label)
+    kd = PixelKLDivLoss(resolution='student', pixels='labelled')
+    loss = kd(zs, zt, label)
     assert loss.item() == pytest.approx(
         reference_kd(zs, zt, 1.0, valid), rel=1e-5)
 
@@ -135,7 +149,7 @@ def test_label_is_resized_to_logits_size_by_nearest():
 def test_teacher_is_detached_and_resized_to_student():
     zs = logits(9, (1, 3, 4, 4)).requires_grad_()
     zt = logits(10, (1, 3, 2, 2)).requires_grad_()
-    loss = PixelKLDivLoss()(zs, zt)
+    loss = PixelKLDivLoss(resolution='student')(zs, zt)
     loss.backward()
     assert zs.grad is not None and zs.grad.abs().sum() > 0
     assert zt.grad is None
@@ -148,9 +162,11 @@ def test_teacher_is_detached_and_resized_to_student():
 def test_float32_under_bf16_autocast():
     zs, zt = logits(11, (2, 4, 8, 8)), logits(12, (2, 4, 8, 8))
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        loss = PixelKLDivLoss(tau=2.0)(zs.bfloat16(), zt.bfloat16())
+        loss = PixelKLDivLoss(tau=2.0, resolution='student')(zs.bfloat16(),
+                                                             zt.bfloat16())
     assert loss.dtype == torch.float32
-    ref = PixelKLDivLoss(tau=2.0)(zs.bfloat16().float(), zt.bfloat16().float())
+    ref = PixelKLDivLoss(tau=2.0, resolution='student')(
+        zs.bfloat16().float(), zt.bfloat16().float())
     assert loss.item() == pytest.approx(ref.item(), rel=1e-6)
 
 
@@ -172,4 +188,5 @@ def test_bad_arguments(kwargs, match):
 
 def test_mismatched_classes_error_names_shapes():
     with pytest.raises(ValueError, match=r'\(2, 3, 2, 3\).*\(2, 4, 2, 3\)'):
-        PixelKLDivLoss()(logits(0), logits(1, (2, 4, 2, 3)))
+        PixelKLDivLoss(resolution='student')(logits(0),
+                                             logits(1, (2, 4, 2, 3)))

@@ -32,7 +32,9 @@ def test_distillation_terms_are_the_losses_of_the_spec(tiny_frskd_cfg, batch,
         feats = model.extract_feat(inputs)
         refined = model.self_teacher(feats)
         zs, zt = model.decode_head(feats), model.teacher_head(refined)
-        kd = PixelKLDivLoss(tau=1.0)(zs, zt)
+        # the default KL: both logits upsampled to the label's size first
+        labels = torch.stack([s.gt_sem_seg.data for s in samples])
+        kd = PixelKLDivLoss(tau=1.0, resolution='label')(zs, zt, labels)
         at = AttentionTransferLoss()(list(feats), list(refined))
     for it, w in [(0, 0.0), (9, 0.0), (10, math.exp(-5)),
                   (20, math.exp(-5 * 0.25)), (30, 1.0), (100, 1.0)]:
