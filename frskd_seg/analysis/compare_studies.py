@@ -1,0 +1,95 @@
+"""Which of two FRSKD variants is better, paired: the difference of their
+students' mIoU seed by seed (the same seed: the same initial student and
+the same batches), over the seeds both gain studies ran, with its mean, its
+95 % confidence interval and the smallest difference the seeds could
+detect. Two variants of the distillation terms that share a warm-up differ
+only after it, so their difference has a far smaller spread than either
+gain over the twin: this is how a design is chosen between variants."""
+import json
+import math
+import os.path as osp
+from dataclasses import dataclass
+from typing import Dict, List
+
+from .study_result import detectable_effect, t_interval
+
+
+@dataclass
+class VariantDifference:
+    """``b - a`` of the FRSKD students' final mIoU on one split, per seed."""
+    split: str
+    seeds: List[int]
+    differences: List[float]
+
+    @property
+    def mean(self) -> float:
+        return t_interval(self.differences)[0]
+
+    @property
+    def ci(self) -> float:
+        """Half-width of the 95 % confidence interval (NaN for one seed)."""
+        return t_interval(self.differences)[1]
+
+    @property
+    def detectable(self) -> float:
+        return detectable_effect(self.differences)
+
+
+def load_study(work_dir: str) -> dict:
+    """The ``study.json`` a gain study wrote in ``work_dir``."""
+    path = osp.join(work_dir, 'study.json')
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{work_dir!r} holds no study.json: expected the --work-dir of '
+            'a finished tools/gain_study.py run')
+    with open(path) as f:
+        return json.load(f)
+
+
+def _student_miou(study: dict, seed: str, split: str) -> float:
+    return study['evals']['frskd'][seed][split][str(
+        study['max_iters'])]['mIoU']
+
+
+def compare_studies(study_a: dict,
+                    study_b: dict) -> Dict[str, VariantDifference]:
+    """Per split both studies evaluated, ``b - a`` over their common seeds.
+    Raises ValueError when they share no seed or no split, or train for a
+    different number of iterations."""
+    if study_a['max_iters'] != study_b['max_iters']:
+        raise ValueError(
+            f"the studies train for {study_a['max_iters']} and "
+            f"{study_b['max_iters']} iterations: their students are not "
+            'comparable seed by seed')
+    seeds = sorted(set(study_a['evals']['frskd']) &
+                   set(study_b['evals']['frskd']), key=int)
+    splits = [s for s in study_a['splits'] if s in study_b['splits']]
+    if not seeds or not splits:
+        raise ValueError(
+            f"the studies share no {'seed' if not seeds else 'split'}: seeds "
+            f"{sorted(study_a['evals']['frskd'], key=int)} and "
+            f"{sorted(study_b['evals']['frskd'], key=int)}, splits "
+            f"{study_a['splits']} and {study_b['splits']}")
+    return {
+        split: VariantDifference(split, [int(s) for s in seeds], [
+            _student_miou(study_b, s, split) - _student_miou(study_a, s, split)
+            for s in seeds
+        ])
+        for split in splits
+    }
+
+
+def difference_table(differences: Dict[str, VariantDifference]) -> str:
+    """Markdown: per split the mean difference, its CI, the detectable
+    difference and the per-seed values."""
+    lines = ['| split | seeds | B - A (95 % CI) | detectable | per seed |',
+             '| --- | ---: | ---: | ---: | --- |']
+    for d in differences.values():
+        ci = ('n/a' if math.isnan(d.ci) else
+              f'[{d.mean - d.ci:+.2f}, {d.mean + d.ci:+.2f}]')
+        detectable = ('n/a' if math.isnan(d.detectable) else
+                      f'{d.detectable:.2f}')
+        per_seed = ', '.join(f'{v:+.2f}' for v in d.differences)
+        lines.append(f'| {d.split} | {len(d.seeds)} | **{d.mean:+.2f}** '
+                     f'{ci} | {detectable} | {per_seed} |')
+    return '\n'.join(lines)
