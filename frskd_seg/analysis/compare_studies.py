@@ -6,12 +6,12 @@ detect. Two variants of the distillation terms that share a warm-up differ
 only after it, so their difference has a far smaller spread than either
 gain over the twin: this is how a design is chosen between variants."""
 import json
-import math
 import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List
 
-from .study_result import detectable_effect, t_interval
+from .study_result import (detectable_effect, detectable_text,
+                           interval_text, t_interval)
 
 
 @dataclass
@@ -85,11 +85,8 @@ def difference_table(differences: Dict[str, VariantDifference]) -> str:
     lines = ['| split | seeds | B - A (95 % CI) | detectable | per seed |',
              '| --- | ---: | ---: | ---: | --- |']
     for d in differences.values():
-        ci = ('n/a' if math.isnan(d.ci) else
-              f'[{d.mean - d.ci:+.2f}, {d.mean + d.ci:+.2f}]')
-        detectable = ('n/a' if math.isnan(d.detectable) else
-                      f'{d.detectable:.2f}')
         per_seed = ', '.join(f'{v:+.2f}' for v in d.differences)
         lines.append(f'| {d.split} | {len(d.seeds)} | **{d.mean:+.2f}** '
-                     f'{ci} | {detectable} | {per_seed} |')
+                     f'{interval_text(d.mean, d.ci)} | '
+                     f'{detectable_text(d.detectable)} | {per_seed} |')
     return '\n'.join(lines)

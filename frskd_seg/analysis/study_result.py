@@ -34,6 +34,15 @@ def t_interval(values: Sequence[float], level: float = 0.95):
     return mean, float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * sem)
 
 
+def interval_text(mean: float, ci: float) -> str:
+    """``[low, high]`` of a mean and its CI half-width, 'n/a' without one."""
+    return 'n/a' if math.isnan(ci) else f'[{mean - ci:+.2f}, {mean + ci:+.2f}]'
+
+
+def detectable_text(detectable: float) -> str:
+    return 'n/a' if math.isnan(detectable) else f'{detectable:.2f}'
+
+
 @dataclass
 class StudyResult:
     """Per-seed metrics of both arms: ``evals[arm][seed] = {split: {iter:
@@ -129,10 +138,8 @@ class StudyResult:
             '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
         ]
         for split, s in summary.items():
-            ci = 'n/a' if math.isnan(s['ci']) else (
-                f'[{s["gain"] - s["ci"]:+.2f}, {s["gain"] + s["ci"]:+.2f}]')
-            detectable = ('n/a' if math.isnan(s['detectable']) else
-                          f'{s["detectable"]:.2f}')
+            ci = interval_text(s['gain'], s['ci'])
+            detectable = detectable_text(s['detectable'])
             lines.append(
                 f'| {split} | {s["twin"]:.2f} | {s["student"]:.2f} | '
                 f'**{s["gain"]:+.2f}** {ci} | {detectable} | '
