@@ -20,13 +20,19 @@ from .self_teacher_reads import (decoder_reads, freeze_untaught, level_maps,
                                  probe)
 from .supported_students import (check_feature_loss, check_frskd_args,
                                  check_student_args, check_teacher_head)
-from .teacher_configs import loss_feat_cfg, self_teacher_cfg, teacher_head_cfg
+from .teacher_configs import (loss_feat_cfg, self_teacher_cfg,
+                              teacher_head_cfg, updated_default)
 
 #: offset of the self-teacher's random stream from the run's seed
 _TEACHER_SEED_OFFSET = 0x5E1F7EAC
 #: the size of the blank image the build measures the student with, unless
 #: its data preprocessor pads to another (the size it trains at)
 PROBE_SIZE = (64, 64)
+#: the recipe's distillation terms (a config's ``loss_kd``/``loss_feat``
+#: without ``type`` updates these)
+DEFAULT_LOSS_KD = dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0,
+                       resolution='label')
+DEFAULT_LOSS_FEAT = dict(type='AttentionTransferLoss', p=2, loss_weight=50.0)
 
 
 class FRSKDMixin:
@@ -79,7 +85,8 @@ class FRSKDMixin:
             the input size (``resolution='label'``), which the paired study
             chose on its validation split over the KL at the student's logit
             resolution (README, section 8).
-        loss_feat (dict, optional): Feature distillation (None: off).
+        loss_feat (dict, optional): Feature distillation (None: off). A
+            ``loss_kd``/``loss_feat`` without ``type`` updates its default.
         distill_view (dict, optional): A second view of each batch (e.g.
             ``dict(type='RandomZoomView')``) on which the student learns by
             ``loss_kd`` alone (``distill.loss_kd_view``); None: off.
@@ -113,11 +120,8 @@ class FRSKDMixin:
                  self_teacher_input: str = 'decoder',
                  teacher_grad_scale: float = 0.0,
                  evaluate_teacher: bool = False,
-                 loss_kd: OptConfigType = dict(
-                     type='PixelKLDivLoss', tau=1.0, loss_weight=1.0,
-                     resolution='label'),
-                 loss_feat: OptConfigType = dict(
-                     type='AttentionTransferLoss', p=2, loss_weight=50.0),
+                 loss_kd: OptConfigType = DEFAULT_LOSS_KD,
+                 loss_feat: OptConfigType = DEFAULT_LOSS_FEAT,
                  distill_schedule: OptConfigType = None,
                  distill_view: OptConfigType = None,
                  distill_warmup_iters: Optional[int] = None,
@@ -164,6 +168,8 @@ class FRSKDMixin:
                 # downstream of the decoder: the finest refined level T1
                 level=0 if self.self_teacher_input == 'decoder' else -1))
             check_teacher_head(self.teacher_head)
+            loss_kd = updated_default(loss_kd, DEFAULT_LOSS_KD)
+            loss_feat = updated_default(loss_feat, DEFAULT_LOSS_FEAT)
             self.loss_kd = MODELS.build(
                 loss_kd) if loss_kd is not None else None
             self.loss_feat = None if loss_feat is None else MODELS.build(

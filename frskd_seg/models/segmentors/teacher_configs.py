@@ -64,6 +64,16 @@ def channels_at(in_index, channels: Sequence[int]):
     return picked if isinstance(in_index, Sequence) else picked[0]
 
 
+def updated_default(cfg: OptConfigType, default: dict) -> Optional[dict]:
+    """``cfg`` as is when it is None or has a ``type``; else ``default``
+    updated with its keys -- so ``--cfg-options model.loss_kd.tau=2`` on a
+    config that leaves ``loss_kd`` to the segmentor's default changes tau
+    alone (as a ``teacher_head`` without ``type`` updates its default)."""
+    if cfg is None or 'type' in cfg:
+        return cfg
+    return {**copy.deepcopy(default), **cfg}
+
+
 def teacher_head_cfg(decode_head: ConfigType, teacher_head: OptConfigType,
                      widths: Sequence[int], copy_decode_head: bool,
                      level: int = -1) -> dict:

@@ -107,3 +107,21 @@ def test_view_kd_trains_the_student_from_its_own_stream(
                                              warmup=1000)
     model = build_model(tiny_decoder_cfg).train()
     assert model.loss(*batch)['distill.loss_kd_view'].item() == 0
+
+
+def test_a_loss_without_type_updates_the_default(tiny_frskd_cfg):
+    """``--cfg-options model.loss_kd.tau=2`` on a config that leaves the
+    losses to the segmentor's defaults (was: KeyError, no "type")."""
+    tiny_frskd_cfg.loss_kd = dict(tau=2.0)
+    tiny_frskd_cfg.loss_feat = dict(levels=[0])
+    model = build_model(tiny_frskd_cfg)
+    assert type(model.loss_kd).__name__ == 'PixelKLDivLoss'
+    assert (model.loss_kd.tau, model.loss_kd.resolution,
+            model.loss_kd.loss_weight) == (2.0, 'label', 1.0)
+    assert type(model.loss_feat).__name__ == 'AttentionTransferLoss'
+    assert tuple(model.loss_feat.levels) == (0, )
+    assert model.loss_feat.loss_weight == 50.0
+    # with a type the dict replaces the default: its own defaults apply
+    tiny_frskd_cfg.loss_kd = dict(type='PixelKLDivLoss', tau=2.0,
+                                  resolution='student')
+    assert build_model(tiny_frskd_cfg).loss_kd.resolution == 'student'
