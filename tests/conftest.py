@@ -74,8 +74,8 @@ def tiny_frskd_cfg():
     """The CPU demo's FRSKD model config with the self-teacher on the
     backbone levels (the classification code's placement): a narrow
     self-teacher (widths 4, 8, 16, 32), a 16-channel copy of the ASPP head
-    as its head, its CE reaching the student, constant distillation weights,
-    student-only prediction."""
+    as its head, its CE reaching the student, both distillation terms (the
+    official KL switched on) at constant weights, student-only prediction."""
     cfg = load_config(DEMO_CONFIG).model
     cfg.self_teacher_input = 'backbone'
     cfg.teacher_grad_scale = 1.0
@@ -83,6 +83,7 @@ def tiny_frskd_cfg():
     cfg.self_teacher.width_ratio = 0.25
     cfg.teacher_head = dict(channels=16)
     cfg.evaluate_teacher = False
+    cfg.loss_kd = dict(type='PixelKLDivLoss')
     cfg.distill_schedule = dict(type='DistillSchedule')
     return cfg
 
@@ -92,12 +93,14 @@ def tiny_decoder_cfg():
     """The CPU demo's FRSKD model config downstream of the decoder (it reads
     F1..F3 and the ASPP head's 32-channel map) with the segmentor's default
     head (a 1x1 classifier on T1), its CE reaching the student, widths 4, 8,
-    16, 8 and constant distillation weights."""
+    16, 8 and both distillation terms (the official KL switched on) at
+    constant weights."""
     cfg = load_config(DEMO_CONFIG).model
     assert cfg.get('self_teacher_input', 'decoder') == 'decoder'
     cfg.teacher_head = None
     cfg.teacher_grad_scale = 1.0
     cfg.self_teacher.width_ratio = 0.25
+    cfg.loss_kd = dict(type='PixelKLDivLoss')
     cfg.distill_schedule = dict(type='DistillSchedule')
     return cfg
 

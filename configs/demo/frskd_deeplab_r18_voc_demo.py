@@ -9,8 +9,8 @@
 # 4, twice the ASPP map's resolution), and its CE does not reach the student:
 # until distillation starts the student trains exactly as its twin. No
 # distillation for the first 2/3 of the run, a sigmoid ramp-up over the last
-# third (fractions: a shortened run still distils); the KL on both logits
-# upsampled to the input size (official); tau 1, alpha 1, beta 50.
+# third (fractions: a shortened run still distils); attention transfer
+# alone, beta 100 (no KL: the paired study's choice, README section 8).
 _base_ = './deeplab_r18_voc_demo.py'
 
 model = dict(

@@ -28,11 +28,13 @@ _TEACHER_SEED_OFFSET = 0x5E1F7EAC
 #: the size of the blank image the build measures the student with, unless
 #: its data preprocessor pads to another (the size it trains at)
 PROBE_SIZE = (64, 64)
-#: the recipe's distillation terms (a config's ``loss_kd``/``loss_feat``
-#: without ``type`` updates these)
+#: the distillation terms' default forms (a config's ``loss_kd``/``loss_feat``
+#: without ``type`` updates these): the official KL, the one a ``loss_kd``
+#: dict turns on (the recipe leaves it off, below), and attention transfer
+#: at twice the official beta = 50, the paired study's choice
 DEFAULT_LOSS_KD = dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0,
                        resolution='label')
-DEFAULT_LOSS_FEAT = dict(type='AttentionTransferLoss', p=2, loss_weight=50.0)
+DEFAULT_LOSS_FEAT = dict(type='AttentionTransferLoss', p=2, loss_weight=100.0)
 
 
 class FRSKDMixin:
@@ -80,13 +82,16 @@ class FRSKDMixin:
             0, the paired study's choice: the student then trains exactly as
             its twin until distillation starts).
         evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
-        loss_kd (dict, optional): Logit distillation (None: off). The
-            default is the official form, the KL on both logits upsampled to
-            the input size (``resolution='label'``), which the paired study
-            chose on its validation split over the KL at the student's logit
-            resolution (README, section 8).
-        loss_feat (dict, optional): Feature distillation (None: off). A
-            ``loss_kd``/``loss_feat`` without ``type`` updates its default.
+        loss_kd (dict, optional): Logit distillation; None (the default):
+            off, the paired study's choice on its validation split (README,
+            section 8: on its proxy the KL costs the student what attention
+            transfer gives it). A dict without ``type`` turns on the
+            official form, ``DEFAULT_LOSS_KD``: the KL on both logits
+            upsampled to the input size.
+        loss_feat (dict, optional): Feature distillation (None: off);
+            default attention transfer at beta = 100 (official 50; the
+            paired study's choice). A ``loss_kd``/``loss_feat`` without
+            ``type`` updates its default.
         distill_view (dict, optional): A second view of each batch (e.g.
             ``dict(type='RandomZoomView')``) on which the student learns by
             ``loss_kd`` alone (``distill.loss_kd_view``); None: off.
@@ -120,7 +125,7 @@ class FRSKDMixin:
                  self_teacher_input: str = 'decoder',
                  teacher_grad_scale: float = 0.0,
                  evaluate_teacher: bool = False,
-                 loss_kd: OptConfigType = DEFAULT_LOSS_KD,
+                 loss_kd: OptConfigType = None,
                  loss_feat: OptConfigType = DEFAULT_LOSS_FEAT,
                  distill_schedule: OptConfigType = None,
                  distill_view: OptConfigType = None,

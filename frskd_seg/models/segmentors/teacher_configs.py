@@ -66,9 +66,10 @@ def channels_at(in_index, channels: Sequence[int]):
 
 def updated_default(cfg: OptConfigType, default: dict) -> Optional[dict]:
     """``cfg`` as is when it is None or has a ``type``; else ``default``
-    updated with its keys -- so ``--cfg-options model.loss_kd.tau=2`` on a
-    config that leaves ``loss_kd`` to the segmentor's default changes tau
-    alone (as a ``teacher_head`` without ``type`` updates its default)."""
+    updated with its keys -- so ``--cfg-options model.loss_feat.p=1`` on a
+    config that leaves ``loss_feat`` to the segmentor's default changes p
+    alone, and ``model.loss_kd.tau=2`` turns on the default KL at tau 2 (as
+    a ``teacher_head`` without ``type`` updates its default)."""
     if cfg is None or 'type' in cfg:
         return cfg
     return {**copy.deepcopy(default), **cfg}

@@ -111,7 +111,8 @@ def test_view_kd_trains_the_student_from_its_own_stream(
 
 def test_a_loss_without_type_updates_the_default(tiny_frskd_cfg):
     """``--cfg-options model.loss_kd.tau=2`` on a config that leaves the
-    losses to the segmentor's defaults (was: KeyError, no "type")."""
+    losses to the segmentor's defaults (was: KeyError, no "type") turns on
+    the official KL, at tau 2."""
     tiny_frskd_cfg.loss_kd = dict(tau=2.0)
     tiny_frskd_cfg.loss_feat = dict(levels=[0])
     model = build_model(tiny_frskd_cfg)
@@ -120,8 +121,19 @@ def test_a_loss_without_type_updates_the_default(tiny_frskd_cfg):
             model.loss_kd.loss_weight) == (2.0, 'label', 1.0)
     assert type(model.loss_feat).__name__ == 'AttentionTransferLoss'
     assert tuple(model.loss_feat.levels) == (0, )
-    assert model.loss_feat.loss_weight == 50.0
+    assert model.loss_feat.loss_weight == 100.0  # the default beta
     # with a type the dict replaces the default: its own defaults apply
     tiny_frskd_cfg.loss_kd = dict(type='PixelKLDivLoss', tau=2.0,
                                   resolution='student')
     assert build_model(tiny_frskd_cfg).loss_kd.resolution == 'student'
+
+
+def test_the_default_recipe_is_attention_transfer_alone(tiny_frskd_cfg):
+    """The paired study's choice: no KL (a ``loss_kd`` dict turns it on),
+    attention transfer at beta = 100."""
+    tiny_frskd_cfg.pop('loss_kd')
+    tiny_frskd_cfg.pop('loss_feat', None)
+    model = build_model(tiny_frskd_cfg)
+    assert model.loss_kd is None
+    assert type(model.loss_feat).__name__ == 'AttentionTransferLoss'
+    assert (model.loss_feat.p, model.loss_feat.loss_weight) == (2, 100.0)

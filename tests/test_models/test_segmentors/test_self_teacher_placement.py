@@ -55,7 +55,7 @@ def test_decoder_input_losses_are_the_spec_on_what_it_reads(
     assert losses['distill.loss_kd'].item() == pytest.approx(kd.item(),
                                                              rel=1e-5)
     assert losses['distill.loss_at'].item() == pytest.approx(
-        50 * at.item(), rel=1e-5)
+        100 * at.item(), rel=1e-5)  # the default beta
 
 
 def test_teacher_head_reads_a_chosen_level(tiny_decoder_cfg):

@@ -35,6 +35,11 @@ FAMILIES = {
 }
 
 
+#: the official KL switched on (the recipe leaves it off): the tests below
+#: are about which logits it distils
+KL = dict(type='PixelKLDivLoss')
+
+
 def config(rel):
     return osp.join(mmseg_config_dir(), rel)
 
@@ -72,7 +77,7 @@ def test_distilled_logits_are_what_the_model_predicts_with(family):
 
 
 def test_losses_of_a_multi_output_head():
-    model = built(FAMILIES['danet'])
+    model = built(FAMILIES['danet'], loss_kd=KL)
     losses = model.loss(*make_batch(model.num_classes, 64))
     # DANet's own three CE terms, the self-teacher's and both distillations
     assert {'decode.pam_cam.loss_ce', 'decode.pam.loss_ce',
@@ -83,7 +88,8 @@ def test_losses_of_a_multi_output_head():
 def test_a_copied_multi_output_teacher_head():
     """With the backbone placement the self-teacher's head is a copy of
     DANet's: its own three losses, KD on its pam_cam logits."""
-    model = built(FAMILIES['danet'], self_teacher_input='backbone')
+    model = built(FAMILIES['danet'], self_teacher_input='backbone',
+                  loss_kd=KL)
     assert type(model.teacher_head).__name__ == 'DAHead'
     losses = model.loss(*make_batch(model.num_classes, 64))
     assert {'teacher.pam_cam.loss_ce', 'teacher.pam.loss_ce',
@@ -111,7 +117,7 @@ def test_one_map_backbone_reads_the_head_map_alone():
     ('pointrend', 0, {'decode_0.loss_ce', 'decode_1.pointloss_ce'}),
 ])
 def test_cascades(family, stage, keys):
-    model = built(FAMILIES[family])
+    model = built(FAMILIES[family], loss_kd=KL)
     assert isinstance(model, FRSKDCascadeEncoderDecoder)
     assert model.distilled_stage == stage
     assert model.distilled_head is model.decode_head[stage]
@@ -148,7 +154,7 @@ def test_refused_at_build_with_the_reason(rel, match):
 
 def test_segmenter_mask_head_with_the_backbone_placement():
     model = built('segmenter/segmenter_vit-t_mask_8xb1-160k_ade20k-512x512'
-                  '.py', self_teacher_input='backbone')
+                  '.py', self_teacher_input='backbone', loss_kd=KL)
     losses = model.loss(*make_batch(model.num_classes, 64))
     assert 'distill.loss_kd' in losses
 
