@@ -17,12 +17,13 @@
 # it). The official schedule, as fractions of any run: no distillation for
 # the first 2/3, then a sigmoid ramp-up over the last 1/3 (official: 40 + 20
 # of 60 epochs).
-# Widths 32 on the finest level and the student's ratios above it (32, 64,
-# 128, 64 on ResNet-50-D8: 0.125 x; README, "Cost").
+# Widths max(32, c_1 / 2) on the finest level and the student's ratios above
+# it (128, 256, 512, 256 on ResNet-50-D8: 0.5 x; README, "Cost").
 frskd_model = dict(
     type='FRSKDEncoderDecoder',
-    # in_channels are measured from the student at build; widths 32 on the
-    # finest level and the student's ratios above it (the default)
+    # in_channels are measured from the student at build; widths
+    # max(32, c_1 / 2) on the finest level and the student's ratios above it
+    # (the default)
     self_teacher=dict(
         type='SelfTeacherNeck', norm_cfg=dict(type='SyncBN',
                                               requires_grad=True)),

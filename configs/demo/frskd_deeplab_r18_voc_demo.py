@@ -3,8 +3,9 @@
 # study chose on its validation split, README section 8), plus scoring the
 # self-teacher. The self-teacher sits downstream of the student's decoder: it
 # refines the backbone levels F1..F3 and the ASPP head's pre-classifier map,
-# 32 channels on the finest level and the student's ratios above it (32, 64,
-# 128, 64; the student is tiny: 16..128 channels). Its head is the student's
+# 32 channels on the finest level (the width rule max(32, c_1 / 2)) and the
+# student's ratios above it (32, 64, 128, 64; the student is tiny: 16..128
+# channels). Its head is the student's
 # own kind of classifier (a 1x1 conv) on the finest refined level T1 (stride
 # 4, twice the ASPP map's resolution), and its CE does not reach the student:
 # until distillation starts the student trains exactly as its twin. No

@@ -74,10 +74,10 @@ def test_self_teacher_is_small_next_to_the_student():
     assert 0.005 < teacher / student < 0.25
     feats = model.extract_feat(torch.zeros(1, 3, 64, 64))
     assert [f.shape[-1] for f in feats] == [16, 8, 8, 8]  # D8
-    # levels 1..3 and the 512-channel ASPP map, at 0.125 x
+    # levels 1..3 and the 512-channel ASPP map, at 0.5 x (the width rule)
     with torch.no_grad():
         _, reads = model.eval().student_forward(feats)
     assert [f.shape[1] for f in reads] == [256, 512, 1024, 512]
     assert [f.shape[1] for f in model.self_teacher(reads)] == [
-        32, 64, 128, 64
+        128, 256, 512, 256
     ]

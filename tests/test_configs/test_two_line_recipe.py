@@ -124,5 +124,5 @@ def test_two_lines_build_the_shipped_real_size_model():
         model = build_model(cfg)
         shapes.append({k: tuple(v.shape)
                        for k, v in model.state_dict().items()})
-        assert model.self_teacher.out_channels == [32, 64, 128, 64]
+        assert model.self_teacher.out_channels == [128, 256, 512, 256]
     assert shapes[0] == shapes[1]

@@ -15,6 +15,20 @@ from ..utils import (UPSAMPLE_MODES, DepthwiseSeparableBlock, WeightedFusion,
 from .refined_features import RefinedFeatures
 
 
+def default_finest_width(finest_channels: int) -> int:
+    """The self-teacher's width on the finest level when the config gives
+    none: ``max(32, round(c_1 / 2))`` for a student whose finest level has
+    ``c_1`` channels.
+
+    Both settings the project measured (README, section 8) follow it: the
+    CPU demo's student (``c_1 = 16``: 32, twice the student) and a
+    ResNet-50-D8 (``c_1 = 256``: 128, half). At 32 on the ResNet-50 (an
+    eighth) the self-teacher only caught up with its student by the end
+    instead of leading it; at 128 it led.
+    """
+    return max(32, round(finest_channels / 2))
+
+
 class _Resample(nn.Module):
     """``R↑`` / ``R↓`` (docs/method.md, Self-teacher): resize a (ReLU'd) map to
     the target level's
@@ -73,13 +87,14 @@ class SelfTeacherNeck(BaseModule):
     stride pattern (ResNet-D8's 4-8-8-8, halving pyramids, odd crop sizes).
 
     Differences from the official classification code, on purpose: the
-    widths (docs/method.md, Self-teacher) default to ``finest_width`` (32)
-    on the finest level and the student's own ratios between levels,
-    ``d_i = 32 c_i / c_1``, rather than ``2 c_i`` (which on a ResNet-50
-    makes the self-teacher larger than the student): 32, 64, 128, 64 on a
-    ResNet-50-D8 DeepLabV3 (0.125 x) and on the CPU demo's 16..128-channel
-    ResNet-18 (2 x) alike, the regime the paired study measured; pass
-    ``width_ratio=2.0`` for the official width. ``F_i`` enter the laterals
+    widths (docs/method.md, Self-teacher) default to
+    :func:`default_finest_width` on the finest level, ``max(32, c_1 / 2)``,
+    and the student's own ratios between levels, ``d_i = d_1 c_i / c_1``,
+    rather than ``2 c_i`` (which on a ResNet-50 makes the self-teacher
+    larger than the student): 32, 64, 128, 64 on the CPU demo's
+    16..128-channel ResNet-18 (2 x) and 128, 256, 512, 256 on a
+    ResNet-50-D8 DeepLabV3 (0.5 x); pass ``width_ratio=2.0`` for the
+    official width. ``F_i`` enter the laterals
     as they are (the official code ReLUs them first, a no-op on ResNet
     features but not on transformer features).
 
@@ -90,8 +105,9 @@ class SelfTeacherNeck(BaseModule):
             refined levels; one int for all levels, or one per level.
         width_ratio (float, optional): Without ``out_channels``:
             ``d_i = max(1, round(width_ratio * c_i))``.
-        finest_width (int): Without either: ``d_i = max(1,
-            round(finest_width * c_i / c_1))``. Defaults to 32.
+        finest_width (int, optional): Without either: ``d_i = max(1,
+            round(finest_width * c_i / c_1))``. Defaults to
+            ``default_finest_width(c_1)``.
         num_node_convs (int): Depthwise-separable pairs per P/T node
             (official: 2).
         bottom_up_laterals (bool): Use the second laterals ``L'_i`` in the
@@ -117,7 +133,7 @@ class SelfTeacherNeck(BaseModule):
                  in_channels: Sequence[int],
                  out_channels: Union[None, int, Sequence[int]] = None,
                  width_ratio: Optional[float] = None,
-                 finest_width: int = 32,
+                 finest_width: Optional[int] = None,
                  num_node_convs: int = 2,
                  bottom_up_laterals: bool = True,
                  weighted_fusion: bool = True,
@@ -189,6 +205,8 @@ class SelfTeacherNeck(BaseModule):
     def _resolve_out_channels(self, out_channels, width_ratio, finest_width,
                               n) -> List[int]:
         if out_channels is None and width_ratio is None:
+            if finest_width is None:
+                finest_width = default_finest_width(self.in_channels[0])
             if isinstance(finest_width, bool) or not isinstance(
                     finest_width, Integral) or finest_width < 1:
                 raise ValueError('finest_width must be an int >= 1, got '

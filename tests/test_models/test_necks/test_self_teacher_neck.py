@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from frskd_seg.models.necks import RefinedFeatures, SelfTeacherNeck
+from frskd_seg.models.necks.self_teacher_neck import default_finest_width
 from frskd_seg.models.utils import resize_to
 
 CHANNELS = [8, 16, 32, 64]
@@ -39,10 +40,16 @@ def test_two_levels():
 
 
 def test_width_ratio_and_explicit_widths():
-    # default: 32 on the finest level, the student's ratios between levels
+    # default: max(32, c_1 / 2) on the finest level, the student's ratios
+    # between levels: the CPU demo's student (2 x) and ResNet-50-D8 (0.5 x)
     assert SelfTeacherNeck(CHANNELS).out_channels == [32, 64, 128, 256]
-    assert SelfTeacherNeck([256, 512, 1024, 512]).out_channels == \
-        SelfTeacherNeck([16, 32, 64, 32]).out_channels == [32, 64, 128, 64]
+    assert SelfTeacherNeck([16, 32, 64, 32]).out_channels == [32, 64, 128, 64]
+    assert SelfTeacherNeck([256, 512, 1024, 512]).out_channels == [
+        128, 256, 512, 256]
+    assert [default_finest_width(c) for c in (8, 64, 65, 66, 100, 2048)] == [
+        32, 32, 32, 33, 50, 1024]
+    assert SelfTeacherNeck([256, 512], finest_width=32).out_channels == [
+        32, 64]
     assert SelfTeacherNeck(CHANNELS, finest_width=4).out_channels == [
         4, 8, 16, 32]
     assert SelfTeacherNeck(CHANNELS, width_ratio=0.25).out_channels == [
