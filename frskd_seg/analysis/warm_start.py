@@ -16,7 +16,8 @@ from frskd_seg.models.utils import (DEPRECATED_SCHEDULE_KEYS,
 
 #: the model keys whose modules act only once distillation has started (a
 #: weight above 0): runs that differ in nothing else are equal until then
-_DISTILLATION_PHASE_KEYS = ('loss_kd', 'loss_feat', 'distill_view')
+_DISTILLATION_PHASE_KEYS = ('loss_kd', 'loss_feat', 'distill_view',
+                            'view_terms')
 #: feature losses without parameters (their build draws nothing)
 _PARAMETER_FREE_FEATURE_LOSSES = (None, 'AttentionTransferLoss')
 #: the parts of a config that decide what a training computes (validation

@@ -280,3 +280,19 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
     assert run.finished
     run.train('py', echoed.append, gpus=gpus, threads=1)  # finished
     assert len(commands) == 1
+
+
+def test_a_view_of_the_distillation_terms_may_start_from_the_warm_up():
+    """``distill_view`` and ``view_terms`` act once distillation has
+    started: a variant with them computes what the base computes until then
+    (the view draws from the self-teacher's stream, which nothing of the
+    warm-up reads)."""
+    from frskd_seg.analysis.warm_start import warmup_differences
+    base = load_config(DEMO_CONFIG)
+    variant = copy.deepcopy(base)
+    variant.model.distill_view = dict(type='RandomZoomView')
+    variant.model.view_terms = ['feat']
+    assert warmup_differences(base, variant) == []
+    variant.model.self_teacher_input = 'backbone'
+    assert warmup_differences(base, variant) == [
+        "model.self_teacher_input: 'decoder' (base) != 'backbone'"]

@@ -19,7 +19,8 @@ from .head_tap import HeadTap
 from .self_teacher_reads import (decoder_reads, freeze_untaught, level_maps,
                                  probe)
 from .supported_students import (check_feature_loss, check_frskd_args,
-                                 check_student_args, check_teacher_head)
+                                 check_student_args, check_teacher_head,
+                                 check_view_terms)
 from .teacher_configs import (loss_feat_cfg, self_teacher_cfg,
                               teacher_head_cfg, updated_default)
 
@@ -93,8 +94,12 @@ class FRSKDMixin:
             paired study's choice). A ``loss_kd``/``loss_feat`` without
             ``type`` updates its default.
         distill_view (dict, optional): A second view of each batch (e.g.
-            ``dict(type='RandomZoomView')``) on which the student learns by
-            ``loss_kd`` alone (``distill.loss_kd_view``); None: off.
+            ``dict(type='RandomZoomView')``) on which the student gets no
+            CE and learns from its self-teacher alone, by the distillation
+            terms ``view_terms`` (``distill.<loss_name>_view``); None: off.
+        view_terms (Sequence[str], optional): The terms applied on the view:
+            ``'kd'`` (``loss_kd``) and/or ``'feat'`` (``loss_feat``); None:
+            every term that is on.
         distill_schedule (dict, optional): A :class:`DistillSchedule`
             config; None: the official proportions (``DEFAULT_SCHEDULE``:
             warm-up 2/3, ramp-up 1/3 of the run; ``dict(type=
@@ -115,7 +120,7 @@ class FRSKDMixin:
     FRSKD_KEYS = ('self_teacher', 'teacher_head', 'self_teacher_input',
                   'teacher_grad_scale', 'evaluate_teacher', 'loss_kd',
                   'loss_feat', 'distill_schedule', 'distill_view',
-                  'distill_warmup_iters',
+                  'view_terms', 'distill_warmup_iters',
                   'distill_rampup_iters', 'distill_warmup_epochs',
                   'distill_rampup_epochs')
 
@@ -129,6 +134,7 @@ class FRSKDMixin:
                  loss_feat: OptConfigType = DEFAULT_LOSS_FEAT,
                  distill_schedule: OptConfigType = None,
                  distill_view: OptConfigType = None,
+                 view_terms: Optional[Sequence[str]] = None,
                  distill_warmup_iters: Optional[int] = None,
                  distill_rampup_iters: Optional[int] = None,
                  distill_warmup_epochs: Optional[int] = None,
@@ -182,6 +188,8 @@ class FRSKDMixin:
                               self.self_teacher.out_channels,
                               self_teacher.get('norm_cfg')))
         check_feature_loss(self.loss_feat, self.self_teacher)
+        self.view_terms = check_view_terms(view_terms, self.distill_view,
+                                           self.loss_kd, self.loss_feat)
         was_training = self.training
         self.eval()
         try:
@@ -281,29 +289,40 @@ class FRSKDMixin:
             self._distill_losses(reads, refined, student_logits,
                                  teacher_logits, data_samples), 'distill'))
         if self.distill_view is not None:
-            losses['distill.loss_kd_view'] = self._view_loss(inputs)
+            losses.update(add_prefix(self._view_losses(inputs), 'distill'))
         return losses
 
-    def _view_loss(self, inputs: Tensor) -> Tensor:
-        """w(t) · loss_kd on a second view of the batch (``distill_view``),
-        where no label reaches the student: it learns from the self-teacher
-        alone. Nothing runs while w = 0; every random draw of it (the view,
-        the student's dropout on it) uses the self-teacher's stream, so the
-        run's own stream -- its batches -- stay its twin's."""
+    def _view_losses(self, inputs: Tensor) -> dict:
+        """w(t) · the ``view_terms`` on a second view of the batch
+        (``distill_view``), where no label reaches the student: it learns
+        from the self-teacher alone. Nothing runs while w = 0; every random
+        draw of it (the view, the student's dropout on it) uses the
+        self-teacher's stream, so the run's own stream -- its batches --
+        stay its twin's."""
+        terms = {'kd': self.loss_kd, 'feat': self.loss_feat}
+        names = {t: f'{terms[t].loss_name}_view' for t in self.view_terms}
         weight = self.current_distill_weight
-        if weight == 0 or self.loss_kd is None:
-            return inputs.new_zeros((), dtype=torch.float32)
+        if weight == 0:
+            zero = inputs.new_zeros((), dtype=torch.float32)
+            return {name: zero for name in names.values()}
         with self.teacher_rng:
             view = self.distill_view(inputs)
             student_logits, reads = self.student_forward(
                 self.extract_feat(view))
-            with torch.no_grad():
-                teacher_logits, _ = self.teacher_forward(reads)
-        # every pixel counts as labelled (a resolution='label' KL needs the
-        # input size; pixels='void' has no void pixel to take here)
-        labels = view.new_zeros((view.shape[0], 1, *view.shape[2:]),
-                                dtype=torch.long)
-        return weight * self.loss_kd(student_logits, teacher_logits, labels)
+            with torch.no_grad():  # both terms detach the self-teacher
+                teacher_logits, refined = self.teacher_forward(reads)
+        losses = {}
+        if 'kd' in names:
+            # every pixel counts as labelled (a resolution='label' KL needs
+            # the input size; pixels='void' has no void pixel to take here)
+            labels = view.new_zeros((view.shape[0], 1, *view.shape[2:]),
+                                    dtype=torch.long)
+            losses[names['kd']] = weight * self.loss_kd(
+                student_logits, teacher_logits, labels)
+        if 'feat' in names:
+            losses[names['feat']] = weight * self.loss_feat(
+                list(reads), refined)
+        return losses
 
     def teacher_forward(self, reads: Sequence[Tensor]):
         """The self-teacher's logits (B, K, H_t, W_t) and its
@@ -390,4 +409,3 @@ class FRSKDMixin:
             k: v
             for k, v in self.state_dict().items() if not k.startswith(dropped)
         }
-

@@ -3,7 +3,7 @@ what to write instead: the segmentor's arguments, the decode heads, the
 teacher head and the feature loss against the self-teacher."""
 import difflib
 import inspect
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence, Tuple
 
 from mmseg.models.decode_heads.cascade_decode_head import \
     BaseCascadeDecodeHead
@@ -153,3 +153,38 @@ def check_feature_loss(loss_feat: Optional[object], self_teacher) -> None:
             "self-teacher's pre-activations, which "
             f'{type(self_teacher).__name__} does not give (SelfTeacherNeck '
             'does)')
+
+
+#: what ``view_terms`` may name, and the segmentor argument each one is
+VIEW_TERMS = {'kd': 'loss_kd', 'feat': 'loss_feat'}
+
+
+def check_view_terms(view_terms: Optional[Sequence[str]],
+                     distill_view: Optional[object],
+                     loss_kd: Optional[object],
+                     loss_feat: Optional[object]) -> Tuple[str, ...]:
+    """The distillation terms a second view applies (``view_terms``; None:
+    every term that is on), checked against the terms that are on."""
+    built = {'kd': loss_kd, 'feat': loss_feat}
+    if distill_view is None:
+        if view_terms is not None:
+            raise ValueError(f'view_terms={view_terms!r} names the terms of '
+                             'a second view, but distill_view is None: set '
+                             "e.g. distill_view=dict(type='RandomZoomView')")
+        return ()
+    if view_terms is None:
+        terms = tuple(t for t in VIEW_TERMS if built[t] is not None)
+        if not terms:
+            raise ValueError('distill_view: the student learns on the view '
+                             'by the distillation terms, but loss_kd and '
+                             'loss_feat are both None')
+        return terms
+    if isinstance(view_terms, str) or not view_terms or any(
+            t not in VIEW_TERMS for t in view_terms):
+        raise ValueError('view_terms must be a non-empty sequence of '
+                         f'{tuple(VIEW_TERMS)}, got {view_terms!r}')
+    for term in view_terms:
+        if built[term] is None:
+            raise ValueError(f'view_terms names {term!r}, but '
+                             f'{VIEW_TERMS[term]} is None')
+    return tuple(t for t in VIEW_TERMS if t in view_terms)

@@ -109,6 +109,80 @@ def test_view_kd_trains_the_student_from_its_own_stream(
     assert model.loss(*batch)['distill.loss_kd_view'].item() == 0
 
 
+def test_an_identity_view_repeats_the_batchs_distillation_terms(
+        tiny_decoder_cfg, batch, message_hub):
+    """On a view that is the batch itself, each view term equals the batch's
+    own term (eval mode: no dropout, BN running statistics)."""
+    tiny_decoder_cfg.distill_view = dict(type='RandomZoomView',
+                                         crop_range=(1.0, 1.0), flip_prob=0.0)
+    model = build_model(tiny_decoder_cfg).eval()
+    assert model.view_terms == ('kd', 'feat')
+    message_hub.update_info('iter', 100)
+    with torch.no_grad():
+        losses = model.loss(*batch)
+    assert losses['distill.loss_at'].item() > 0
+    assert losses['distill.loss_at_view'].item() == pytest.approx(
+        losses['distill.loss_at'].item(), rel=1e-5)
+    # the batch's KL skips nothing here (no void pixel in the view either)
+    assert losses['distill.loss_kd_view'].item() > 0
+
+
+def test_view_at_alone_trains_the_student_from_its_own_stream(
+        tiny_decoder_cfg, batch, message_hub):
+    """The recipe (AT alone) on a view: the view's term reaches the student
+    only, and draws nothing from the run's stream."""
+    tiny_decoder_cfg.loss_kd = None
+    tiny_decoder_cfg.distill_view = dict(type='RandomZoomView')
+    model = build_model(tiny_decoder_cfg).train()
+    assert model.view_terms == ('feat', )
+    tiny_decoder_cfg.distill_view = None
+    plain = build_model(tiny_decoder_cfg).train()
+    message_hub.update_info('iter', 100)
+    torch.manual_seed(3)
+    losses = model.loss(*batch)
+    after_view = torch.get_rng_state()
+    torch.manual_seed(3)
+    plain.loss(*batch)
+    assert torch.equal(after_view, torch.get_rng_state())
+    assert 'distill.loss_kd_view' not in losses
+    losses['distill.loss_at_view'].backward()
+    for name, p in model.named_parameters():
+        reached = p.grad is not None and p.grad.abs().sum() > 0
+        # AT compares the maps the self-teacher reads: the classifier's
+        # input D, not its logits
+        student = name.startswith(('backbone.', 'decode_head.'))
+        assert reached == (student and 'conv_seg' not in name), name
+
+
+def test_view_terms_pick_the_terms(tiny_decoder_cfg, batch, message_hub):
+    tiny_decoder_cfg.distill_view = dict(type='RandomZoomView')
+    tiny_decoder_cfg.view_terms = ['kd']
+    model = build_model(tiny_decoder_cfg).train()
+    message_hub.update_info('iter', 100)
+    losses = model.loss(*batch)
+    assert losses['distill.loss_kd_view'].item() > 0
+    assert 'distill.loss_at_view' not in losses
+
+
+@pytest.mark.parametrize('changes, match', [
+    (dict(view_terms=['feat']),
+     r"view_terms=\['feat'\] names the terms of a second view, but "
+     'distill_view is None'),
+    (dict(distill_view=dict(type='RandomZoomView'), loss_kd=None,
+          loss_feat=None), 'loss_kd and loss_feat are both None'),
+    (dict(distill_view=dict(type='RandomZoomView'), loss_kd=None,
+          view_terms=['kd']), "view_terms names 'kd', but loss_kd is None"),
+    (dict(distill_view=dict(type='RandomZoomView'), view_terms=['ce']),
+     r"view_terms must be a non-empty sequence of \('kd', 'feat'\), got "
+     r"\['ce'\]"),
+    (dict(distill_view=dict(type='RandomZoomView'), view_terms='kd'),
+     'view_terms must be a non-empty sequence')])
+def test_bad_view_terms_fail_at_build(tiny_decoder_cfg, changes, match):
+    tiny_decoder_cfg.update(changes)
+    with pytest.raises(ValueError, match=match):
+        build_model(tiny_decoder_cfg)
+
+
 def test_a_loss_without_type_updates_the_default(tiny_frskd_cfg):
     """``--cfg-options model.loss_kd.tau=2`` on a config that leaves the
     losses to the segmentor's defaults (was: KeyError, no "type") turns on
