@@ -80,9 +80,15 @@ def test_zoom_view_bad_arguments(kwargs, match):
         RandomZoomView(**kwargs)
 
 
-def test_view_kd_trains_the_student_from_its_own_stream(
-        tiny_decoder_cfg, batch, message_hub):
-    tiny_decoder_cfg.teacher_grad_scale = 0.0
+@pytest.mark.parametrize('loss_kd, term, reaches_classifier', [
+    (dict(type='PixelKLDivLoss'), 'loss_kd', True),
+    # the recipe, AT alone: AT compares the maps the self-teacher reads --
+    # the classifier's input D, not its logits
+    (None, 'loss_at', False)])
+def test_view_trains_the_student_from_its_own_stream(
+        tiny_decoder_cfg, batch, message_hub, loss_kd, term,
+        reaches_classifier):
+    tiny_decoder_cfg.loss_kd = loss_kd
     tiny_decoder_cfg.distill_view = dict(type='RandomZoomView')
     model = build_model(tiny_decoder_cfg).train()
     plain_cfg = copy.deepcopy(tiny_decoder_cfg)
@@ -96,17 +102,23 @@ def test_view_kd_trains_the_student_from_its_own_stream(
     plain_losses = plain.loss(*batch)
     # the view draws from the self-teacher's stream, not the run's
     assert torch.equal(after_view, torch.get_rng_state())
-    assert losses['distill.loss_kd_view'].item() > 0
-    assert 'distill.loss_kd_view' not in plain_losses
-    losses['distill.loss_kd_view'].backward()
+    view_keys = {k for k in losses if k.endswith('_view')}
+    assert view_keys == ({'distill.loss_kd_view', 'distill.loss_at_view'}
+                         if loss_kd else {'distill.loss_at_view'})
+    assert not any(k.endswith('_view') for k in plain_losses)
+    view_loss = losses[f'distill.{term}_view']
+    assert view_loss.item() > 0
+    view_loss.backward()
     for name, p in model.named_parameters():
         reached = p.grad is not None and p.grad.abs().sum() > 0
-        assert reached == name.startswith(('backbone.', 'decode_head.')), name
+        student = name.startswith(('backbone.', 'decode_head.'))
+        assert reached == (student and (reaches_classifier
+                                        or 'conv_seg' not in name)), name
     # nothing runs during the warm-up
     tiny_decoder_cfg.distill_schedule = dict(type='DistillSchedule',
                                              warmup=1000)
     model = build_model(tiny_decoder_cfg).train()
-    assert model.loss(*batch)['distill.loss_kd_view'].item() == 0
+    assert model.loss(*batch)[f'distill.{term}_view'].item() == 0
 
 
 def test_an_identity_view_repeats_the_batchs_distillation_terms(
@@ -125,33 +137,6 @@ def test_an_identity_view_repeats_the_batchs_distillation_terms(
         losses['distill.loss_at'].item(), rel=1e-5)
     # the batch's KL skips nothing here (no void pixel in the view either)
     assert losses['distill.loss_kd_view'].item() > 0
-
-
-def test_view_at_alone_trains_the_student_from_its_own_stream(
-        tiny_decoder_cfg, batch, message_hub):
-    """The recipe (AT alone) on a view: the view's term reaches the student
-    only, and draws nothing from the run's stream."""
-    tiny_decoder_cfg.loss_kd = None
-    tiny_decoder_cfg.distill_view = dict(type='RandomZoomView')
-    model = build_model(tiny_decoder_cfg).train()
-    assert model.view_terms == ('feat', )
-    tiny_decoder_cfg.distill_view = None
-    plain = build_model(tiny_decoder_cfg).train()
-    message_hub.update_info('iter', 100)
-    torch.manual_seed(3)
-    losses = model.loss(*batch)
-    after_view = torch.get_rng_state()
-    torch.manual_seed(3)
-    plain.loss(*batch)
-    assert torch.equal(after_view, torch.get_rng_state())
-    assert 'distill.loss_kd_view' not in losses
-    losses['distill.loss_at_view'].backward()
-    for name, p in model.named_parameters():
-        reached = p.grad is not None and p.grad.abs().sum() > 0
-        # AT compares the maps the self-teacher reads: the classifier's
-        # input D, not its logits
-        student = name.startswith(('backbone.', 'decode_head.'))
-        assert reached == (student and 'conv_seg' not in name), name
 
 
 def test_view_terms_pick_the_terms(tiny_decoder_cfg, batch, message_hub):
