@@ -11,8 +11,9 @@ its 95 % confidence interval (t distribution over the seeds), per-class
 gains, and the self-teacher's lead over its student at the end of the
 distillation warm-up and at the end of training.
 
-Runs are cached by the hash of the exact config they train
-(``RUNS/<config>-<hash>/seed_<k>``): a finished seed is never rerun, an
+Runs are cached by the hash of the exact config they train and, for the
+FRSKD arm, of the model it builds (``RUNS/<config>-<hash>/seed_<k>``;
+:func:`config_key`): a finished seed is never rerun, an
 interrupted one resumes from its last checkpoint (exactly, with
 ``RNGStateHook``), and studies of several FRSKD variants against the same
 twin share the twin's runs. One training runs at a time.
@@ -140,13 +141,31 @@ def evaluator(teacher: bool, classwise: bool = False) -> List[dict]:
     return metrics
 
 
+def model_fingerprint(cfg: Config) -> str:
+    """What the FRSKD model of ``cfg`` is, printed ('' for any other
+    segmentor): its modules with their settings and the segmentor's own
+    (schedule, view, gradient scale) -- everything the code's defaults fill
+    in where the config is silent, so a change of those defaults shows here
+    though the config's text is the same."""
+    if not is_frskd_model(cfg.get('model')):
+        return ''
+    import torch
+    from mmseg.registry import MODELS
+    with torch.random.fork_rng(devices=[]):  # building initialises: draws
+        model = MODELS.build(copy.deepcopy(cfg.model))
+    return repr(model)
+
+
 def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
     """``<name>-<hash of the config's text>``: the cache key of its runs.
 
-    ``threads`` (CPU threads per training) joins the hash when given: on a
-    CPU the thread count changes the order of floating-point sums, so runs
-    on 1 and on 2 threads are different samples, and the two arms of a pair
-    must use the same count to stay bit-identical until distillation.
+    For an FRSKD config the printed model (:func:`model_fingerprint`) joins
+    the hash: the two-line recipe leaves the distillation terms to the
+    code's defaults, and the same text trained under other defaults is
+    another run. ``threads`` (CPU threads per training) joins it when given:
+    on a CPU the thread count changes the order of floating-point sums, so
+    runs on 1 and on 2 threads are different samples, and the two arms of a
+    pair must use the same count to stay bit-identical until distillation.
     Hooks that do not change what is computed (``PASSIVE_HOOKS``) leave
     it out: a config that declares ``GracefulStopHook`` and one trained by
     a tool that added it share their runs.
@@ -155,6 +174,9 @@ def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
         cfg = copy.deepcopy(cfg)
         cfg.custom_hooks = active_hooks(cfg.custom_hooks)
     text = cfg.pretty_text
+    fingerprint = model_fingerprint(cfg)
+    if fingerprint:
+        text += f'\n# model:\n{fingerprint}'
     if threads is not None:
         text += f'\n# threads={threads}'
     digest = hashlib.sha1(text.encode()).hexdigest()[:10]

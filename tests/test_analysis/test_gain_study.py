@@ -12,7 +12,8 @@ from mmengine.config import Config
 
 from frskd_seg.analysis.gain_study import (StudyResult, config_key,
                                            detectable_effect,
-                                           holdout_voc12_val, run_study,
+                                           holdout_voc12_val,
+                                           model_fingerprint, run_study,
                                            study_configs, t_interval)
 from frskd_seg.cli.config_utils import set_data_root
 from frskd_seg.utils.checkpoint import load_local_checkpoint
@@ -45,6 +46,22 @@ def test_thread_count_is_part_of_the_cache_key():
     keys = {config_key(cfg, 'frskd', t) for t in (None, 1, 2)}
     assert len(keys) == 3
     assert config_key(cfg, 'frskd', 1) == config_key(cfg, 'frskd', 1)
+
+
+def test_the_codes_defaults_are_part_of_the_frskd_key(monkeypatch):
+    """The two-line recipe leaves the distillation terms to the code: the
+    same config text under other defaults trains another model, so its runs
+    get another key -- the twin's, all spelled out by mmseg, keep theirs."""
+    from frskd_seg.models.segmentors import frskd_mixin
+    cfg = load_config(DEMO_CONFIG)
+    twin = study_configs(cfg, holdout=None)['twin']
+    keys = config_key(cfg, 'frskd', 1), config_key(twin, 'twin', 1)
+    assert 'AttentionTransferLoss(p=2.0, loss_weight=100.0' in \
+        model_fingerprint(cfg)
+    assert model_fingerprint(twin) == ''
+    monkeypatch.setitem(frskd_mixin.DEFAULT_LOSS_FEAT, 'loss_weight', 50.0)
+    assert config_key(cfg, 'frskd', 1) != keys[0]
+    assert config_key(twin, 'twin', 1) == keys[1]
 
 
 def test_passive_hooks_leave_the_cache_key():

@@ -198,6 +198,15 @@ class FRSKDMixin:
         finally:
             self.train(was_training)
 
+    def extra_repr(self) -> str:
+        """The segmentor's own settings (not modules), for ``print(model)``
+        and the gain study's cache key."""
+        return (f'self_teacher_input={self.self_teacher_input!r}, '
+                f'teacher_grad_scale={self.teacher_grad_scale}, '
+                f'distill_schedule={self.distill_schedule!r}, '
+                f'distill_view={self.distill_view!r}, '
+                f'view_terms={self.view_terms}')
+
     # -- what the subclass says about its student --------------------------
     @property
     def distilled_head(self) -> BaseDecodeHead:
