@@ -242,10 +242,10 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     assert all(torch.equal(warm[k], scratch[k]) for k in warm)
     # what changes the warm-up is refused, with the differences named
     other = copy.deepcopy(cfg)
-    other.model.teacher_grad_scale = 0.5
+    other.model.teacher_grad_scale = 1.0
     with pytest.raises(ValueError, match=r'frskd seed 0 cannot start from '
-                       r'the warm-up of .*: model.teacher_grad_scale: 0.0 '
-                       r'\(base\) != 0.5'):
+                       r'the warm-up of .*: model.teacher_grad_scale: 0.5 '
+                       r'\(base\) != 1.0'):
         run_study(other, [0], str(tmp_path / 'other'), threads=1,
                   warm_start_from=base_runs, echo=messages.append)
 

@@ -56,9 +56,9 @@ class FRSKDMixin:
     distilled head (:attr:`distilled_head`: the one it predicts with) and runs
     its decoder up to it (:meth:`_decode_to_distilled_head`). The student's
     losses are mmseg's own, read through a :class:`HeadTap`, and everything of
-    the self-teacher draws from a stream of its own (:class:`PrivateRNG`): the
-    student trains exactly as its baseline twin until distillation starts
-    (with ``teacher_grad_scale=0``). Configs derived from the student:
+    the self-teacher draws from a stream of its own (:class:`PrivateRNG`):
+    with ``teacher_grad_scale=0`` the student trains exactly as its baseline
+    twin until distillation starts. Configs derived from the student:
     :mod:`.teacher_configs`; students refused: :mod:`.supported_students`.
     The build measures what the self-teacher reads with one eval-mode forward
     of a blank image (the data preprocessor's size, else 64 x 64) and freezes
@@ -79,9 +79,10 @@ class FRSKDMixin:
         self_teacher_input (str): ``'decoder'`` (downstream of the decoder),
             ``'backbone'`` or ``'neck'`` (docs/method.md, Placement).
         teacher_grad_scale (float): g in [0, 1] on the gradient the
-            self-teacher's losses send into the student (official 1; default
-            0, the paired study's choice: the student then trains exactly as
-            its twin until distillation starts).
+            self-teacher's CE sends into the student through what it reads
+            (official 1; default 0.5, the paired study's best by val, README
+            section 8; 0 detaches it: the student then trains exactly as its
+            twin until distillation starts).
         evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
         loss_kd (dict, optional): Logit distillation; None (the default):
             off, the paired study's choice on its validation split (README,
@@ -128,7 +129,7 @@ class FRSKDMixin:
                  self_teacher: OptConfigType = None,
                  teacher_head: OptConfigType = None,
                  self_teacher_input: str = 'decoder',
-                 teacher_grad_scale: float = 0.0,
+                 teacher_grad_scale: float = 0.5,
                  evaluate_teacher: bool = False,
                  loss_kd: OptConfigType = None,
                  loss_feat: OptConfigType = DEFAULT_LOSS_FEAT,
