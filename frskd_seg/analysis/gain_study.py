@@ -165,7 +165,8 @@ def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
     another run. ``threads`` (CPU threads per training) joins it when given:
     on a CPU the thread count changes the order of floating-point sums, so
     runs on 1 and on 2 threads are different samples, and the two arms of a
-    pair must use the same count to stay bit-identical until distillation.
+    pair must use the same count (with ``teacher_grad_scale=0`` their
+    students stay bit-identical until distillation).
     Hooks that do not change what is computed (``PASSIVE_HOOKS``) leave
     it out: a config that declares ``GracefulStopHook`` and one trained by
     a tool that added it share their runs.
