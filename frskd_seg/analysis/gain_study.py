@@ -16,7 +16,9 @@ FRSKD arm, of the model it builds (``RUNS/<config>-<hash>/seed_<k>``;
 :func:`config_key`): a finished seed is never rerun, an
 interrupted one resumes from its last checkpoint (exactly, with
 ``RNGStateHook``), and studies of several FRSKD variants against the same
-twin share the twin's runs. One training runs at a time.
+twin share the twin's runs. One training runs at a time. Each run records
+the environment it trained in (:mod:`frskd_seg.utils.run_environment`): a
+run resumes only in it, and a run is paired only with runs of the same.
 
 Validation split: with ``holdout='voc12-val'`` (the default for the VOC07+12
 configs) VOC2012 ``val`` is taken out of training (VOC2012 ``train`` is
@@ -42,6 +44,9 @@ from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.evaluation.metrics.frskd_iou_metric import TEACHER_PRED_KEY
 from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
 from frskd_seg.models.utils import model_distill_schedule
+from frskd_seg.utils.run_environment import (differences_text,
+                                             environment_differences,
+                                             python_environment)
 from .study_result import (StudyResult, detectable_effect,  # noqa: F401
                            t_interval)
 from .warm_start import (active_hooks, warmup_checkpoint,  # noqa: F401
@@ -218,17 +223,43 @@ class Run:
     def finished(self) -> bool:
         return osp.isfile(osp.join(self.work_dir, 'done'))
 
+    @property
+    def environment(self) -> Optional[Dict[str, str]]:
+        """The environment the run trained in
+        (:func:`frskd_seg.utils.run_environment.run_environment`;
+        environment.json), None where it was not recorded."""
+        return _recorded_environment(self.work_dir)
+
     def train(self, python: str = sys.executable, echo=None,
-              gpus: int = 1, threads: Optional[int] = None) -> None:
+              gpus: int = 1, threads: Optional[int] = None,
+              environment: Optional[Dict[str, str]] = None) -> None:
         """Train (or resume) unless finished, with ``python -m
         frskd_seg.cli.train`` in the current directory (under
         ``torchrun --nproc_per_node gpus --launcher pytorch`` when ``gpus``
         > 1) on ``threads`` CPU threads (``OMP_NUM_THREADS``; None: torch's
         default). The output goes to train.log; ``echo`` gets its progress
-        lines (every 200th iteration's and the validation results)."""
+        lines (every 200th iteration's and the validation results).
+
+        ``environment`` (``python``'s :func:`run_environment`) is recorded
+        in environment.json when the run starts; resuming it in another
+        raises ``RuntimeError``: one run's numbers would come from two."""
         if self.finished:
             return
         os.makedirs(self.work_dir, exist_ok=True)
+        if environment is not None:
+            recorded = self.environment
+            if recorded is None:
+                with open(osp.join(self.work_dir, 'environment.json'),
+                          'w') as f:
+                    json.dump(environment, f, indent=1)
+            elif environment_differences(recorded, environment):
+                raise RuntimeError(
+                    f'{self.arm} seed {self.seed} ({self.work_dir}) started '
+                    'in another environment than this one (then != now: '
+                    + differences_text(environment_differences(
+                        recorded, environment))
+                    + '): finish it there, or delete the folder to train '
+                    'it again here')
         config = osp.join(self.work_dir, 'config.py')
         cfg = copy.deepcopy(self.cfg)
         cfg.randomness = dict(cfg.get('randomness', {}), seed=self.seed)
@@ -310,6 +341,42 @@ class Run:
         return self._cached(
             'diagnostics.json', iters, splits,
             lambda split, ckpt: diagnose_checkpoint(self.cfg, ckpt, split))
+
+
+def _recorded_environment(work_dir: str) -> Optional[Dict[str, str]]:
+    path = osp.join(work_dir, 'environment.json')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def check_environments(runs: Sequence[Run],
+                       environment: Dict[str, str]) -> None:
+    """Raise ``ValueError`` before any training where a run that would
+    train in ``environment`` is paired with a finished run (the other arm of
+    its seed, or the run its warm-up comes from) recorded in another: the
+    pair would not start from the same weights and batches bit for bit."""
+    for run in runs:
+        if run.finished:
+            continue
+        partners = [r.work_dir for r in runs
+                    if r.seed == run.seed and r.arm != run.arm
+                    and r.finished]
+        if run.warm_start:
+            partners.append(osp.dirname(run.warm_start))
+        for partner in partners:
+            recorded = _recorded_environment(partner)
+            if recorded is None:  # trained before runs recorded it
+                continue
+            diff = environment_differences(recorded, environment)
+            if diff:
+                raise ValueError(
+                    f'{run.arm} seed {run.seed} would train here, paired '
+                    f'with {partner}, which trained in another environment '
+                    f'(there != here: {differences_text(diff)}): run the '
+                    'study where that run trained, or give it a --runs-dir '
+                    'of its own')
 
 
 def _is_progress(line: str) -> bool:
@@ -396,15 +463,18 @@ def run_study(frskd_cfg: Config,
              f'{"cached" if run.finished else "training"} in '
              f'{run.work_dir}')
     todo = [run for run in runs if not run.finished]
+    environment = python_environment(python) if todo else None
+    if todo:
+        check_environments(runs, environment)
     if jobs > 1 and len(todo) > 1:
         from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(jobs) as pool:
             # list(): a failed training raises here
-            list(pool.map(lambda r: r.train(python, echo, gpus, threads),
-                          todo))
+            list(pool.map(lambda r: r.train(python, echo, gpus, threads,
+                                            environment), todo))
     else:
         for run in todo:
-            run.train(python, echo, gpus, threads)
+            run.train(python, echo, gpus, threads, environment)
     evals = {arm: {} for arm in arms}
     diagnostics = {}
     for run in runs:
@@ -415,8 +485,10 @@ def run_study(frskd_cfg: Config,
             for sp in splits))
         if run.arm == 'frskd' and diagnose:
             diagnostics[run.seed] = run.diagnose(iters, ['train', *splits])
+    environments = {arm: {run.seed: run.environment for run in runs
+                          if run.arm == arm} for arm in arms}
     result = StudyResult(list(seeds), evals, warmup, max_iters, splits,
-                         list(commands), diagnostics)
+                         list(commands), diagnostics, environments)
     os.makedirs(work_dir, exist_ok=True)
     with open(osp.join(work_dir, 'report.md'), 'w') as f:
         f.write(result.markdown(title))
@@ -427,5 +499,8 @@ def run_study(frskd_cfg: Config,
                        summary=result.summary(),
                        diagnostics=result.mean_diagnostics(),
                        evals={a: {str(s): v for s, v in e.items()}
-                              for a, e in evals.items()}), f, indent=1)
+                              for a, e in evals.items()},
+                       environments={a: {str(s): v for s, v in e.items()}
+                                     for a, e in environments.items()}),
+                  f, indent=1)
     return result

@@ -1,9 +1,10 @@
 """The paired study's statistics and report: per-seed gains, their mean with
 a 95 % confidence interval, the smallest effect the study could detect,
-per-class gains, the self-teacher's lead, the diagnostics table, a figure."""
+per-class gains, the self-teacher's lead, the diagnostics table, the
+environments the runs trained in, a figure."""
 import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -56,6 +57,35 @@ class StudyResult:
     #: per seed, the FRSKD run's ``{split: {iter: diagnostics}}``
     #: (:mod:`.distill_diagnostics`), splits 'train' and :attr:`splits`
     diagnostics: Dict[int, dict] = field(default_factory=dict)
+    #: per arm and seed, the environment the run trained in
+    #: (:mod:`frskd_seg.utils.run_environment`), None where not recorded
+    environments: Dict[str, Dict[int, Optional[dict]]] = field(
+        default_factory=dict)
+
+    def environment_groups(self) -> List[Tuple[Optional[dict], List[str]]]:
+        """The distinct environments of the runs, each with its runs
+        (``'twin 0'``, ``'frskd 0'``, ...) in order of first appearance;
+        None gathers the runs that recorded none."""
+        groups: List[Tuple[Optional[dict], List[str]]] = []
+        for seed in self.seeds:
+            for arm in ('twin', 'frskd'):
+                env = self.environments.get(arm, {}).get(seed)
+                for known, names in groups:
+                    if known == env:
+                        names.append(f'{arm} {seed}')
+                        break
+                else:
+                    groups.append((env, [f'{arm} {seed}']))
+        return groups
+
+    def mixed_pairs(self) -> List[int]:
+        """Seeds whose twin and FRSKD runs recorded different
+        environments."""
+        return [s for s in self.seeds
+                if None not in (self.environments.get('twin', {}).get(s),
+                                self.environments.get('frskd', {}).get(s))
+                and self.environments['twin'][s] !=
+                self.environments['frskd'][s]]
 
     def mean_diagnostics(self) -> Dict[str, Dict[str, float]]:
         """Diagnostics averaged over the seeds, by ``'<split> @<iter>'``."""
@@ -169,12 +199,38 @@ class StudyResult:
                 'logit resolution; shares of labelled pixels where one is '
                 'right and the other wrong.', '',
                 diagnostics_table(self.mean_diagnostics())]
+        if self.environments:
+            lines += ['', '## Environment', ''] + self._environment_lines()
         split = self.splits[-1]
         lines += ['', f'## Per-class gain ({split}, mean over seeds)', '',
                   '| class | gain |', '| --- | ---: |']
         lines += [f'| {name} | {gain:+.2f} |'
                   for name, gain in self.class_gains(split).items()]
         return '\n'.join(lines) + '\n'
+
+    def _environment_lines(self) -> List[str]:
+        groups = self.environment_groups()
+        lines = []
+        recorded = sum(env is not None for env, _ in groups)
+        if recorded > 1:
+            lines += [
+                f'**The runs trained in {recorded} environments** '
+                '(the same config and seed give other numbers in each).',
+                '']
+        mixed = self.mixed_pairs()
+        if mixed:
+            lines += [
+                '**Seeds whose twin and FRSKD run trained in different '
+                f'environments (not paired bit for bit): '
+                f'{" ".join(map(str, mixed))}.**', '']
+        for env, names in groups:
+            runs = ', '.join(names)
+            if env is None:
+                lines += [f'- {runs}: not recorded']
+            else:
+                lines += [f'- {runs}: ' + ', '.join(
+                    f'{k} {v}' for k, v in env.items())]
+        return lines
 
     def plot(self, path: str, title: str) -> str:
         import matplotlib

@@ -215,6 +215,10 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
                                          for it in (1, 2)}
     assert '## Diagnostics of the FRSKD runs' in (
         tmp_path / 'study' / 'report.md').read_text()
+    # both runs recorded the environment they trained in
+    from frskd_seg.utils.run_environment import run_environment
+    assert saved['environments'] == {arm: {'0': run_environment()}
+                                     for arm in ('twin', 'frskd')}
     assert sum('training' in m for m in messages) == 2
     # a second study finds both runs finished and evaluated
     messages.clear()
@@ -297,6 +301,83 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
     assert run.finished
     run.train('py', echoed.append, gpus=gpus, threads=1)  # finished
     assert len(commands) == 1
+
+
+def test_a_run_records_its_environment_and_resumes_only_in_it(
+        tmp_path, monkeypatch):
+    from frskd_seg.analysis import gain_study
+    cfg = study_configs(load_config(DEMO_CONFIG), holdout=None)['frskd']
+    run = gain_study.Run('frskd', 3, cfg, str(tmp_path / 'run'))
+
+    class Interrupted:
+
+        def __init__(self, cmd, **kwargs):
+            self.stdout = iter([])
+            self.returncode = 1
+
+        def wait(self):
+            return 1
+
+    monkeypatch.setattr(gain_study.subprocess, 'Popen', Interrupted)
+    here = {'torch': '2.13.0', 'torch cpu kernels': 'AVX512'}
+    with pytest.raises(RuntimeError, match='failed'):
+        run.train('py', environment=here)
+    assert run.environment == here
+    with pytest.raises(RuntimeError, match='failed'):
+        run.train('py', environment=dict(here))  # the same: resumes
+    elsewhere = dict(here, **{'torch cpu kernels': 'AVX2'})
+    with pytest.raises(RuntimeError, match=r'frskd seed 3 .* started in '
+                       r'another environment than this one \(then != now: '
+                       r'torch cpu kernels AVX512 != AVX2\)'):
+        run.train('py', environment=elsewhere)
+    assert run.environment == here
+
+
+def test_a_pair_from_two_environments_is_refused_before_training(tmp_path):
+    from frskd_seg.analysis import gain_study
+    arms = study_configs(load_config(DEMO_CONFIG), holdout=None)
+    twin, frskd = (gain_study.Run(arm, 0, arms[arm], str(tmp_path / arm))
+                   for arm in ('twin', 'frskd'))
+    here = {'torch': '2.13.0', 'torch cpu kernels': 'AVX512'}
+    (tmp_path / 'twin').mkdir()
+    (tmp_path / 'twin' / 'done').write_text('x')
+    # a twin that recorded nothing (trained before runs recorded it)
+    gain_study.check_environments([twin, frskd], here)
+    (tmp_path / 'twin' / 'environment.json').write_text(json.dumps(here))
+    gain_study.check_environments([twin, frskd], here)
+    elsewhere = dict(here, torch='2.5.1')
+    with pytest.raises(ValueError, match=r'frskd seed 0 would train here, '
+                       r'paired with .*twin, which trained in another '
+                       r'environment \(there != here: torch 2.13.0 != '
+                       r'2.5.1\)'):
+        gain_study.check_environments([twin, frskd], elsewhere)
+    # the run a warm start comes from is a partner too
+    frskd.warm_start = str(tmp_path / 'twin' / 'iter_1.pth')
+    with pytest.raises(ValueError, match='paired with'):
+        gain_study.check_environments([frskd], elsewhere)
+
+
+def test_the_report_names_the_environments_and_mixed_pairs():
+    result = _fake_result()
+    a = {'torch': '2.13.0', 'torch cpu kernels': 'AVX512'}
+    b = dict(a, **{'torch cpu kernels': 'AVX2'})
+    result.environments = {'twin': {0: a, 1: a, 2: None},
+                           'frskd': {0: a, 1: b, 2: b}}
+    assert result.mixed_pairs() == [1]
+    assert result.environment_groups() == [
+        (a, ['twin 0', 'frskd 0', 'twin 1']), (b, ['frskd 1', 'frskd 2']),
+        (None, ['twin 2'])]
+    text = result.markdown('t')
+    assert '**The runs trained in 2 environments**' in text
+    assert 'not paired bit for bit): 1.**' in text
+    assert ('- twin 0, frskd 0, twin 1: torch 2.13.0, torch cpu kernels '
+            'AVX512') in text
+    assert '- twin 2: not recorded' in text
+    result.environments = {'twin': {0: a, 1: a, 2: a},
+                           'frskd': {0: a, 1: a, 2: a}}
+    text = result.markdown('t')
+    assert 'environments**' not in text and 'bit for bit' not in text
+    assert '## Environment' in text
 
 
 def test_a_view_of_the_distillation_terms_may_start_from_the_warm_up():
