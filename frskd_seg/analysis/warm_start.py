@@ -50,8 +50,11 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
     of the distillation warm-up (an empty list: it would, bit for bit, so it
     may start from ``base``'s warm-up-end checkpoint). Allowed to differ:
     the distillation terms (``model.loss_kd``, a parameter-free
-    ``model.loss_feat``), which run only once their weight is above 0;
-    the schedule must have the same warm-up."""
+    ``model.loss_feat``), which run only once their weight is above 0, and
+    the self-teacher's gradient into the student where it is 0 during the
+    warm-up in both (``teacher_grad_scale=0``, or
+    ``teacher_grad_schedule='distill'``); the schedule must have the same
+    warm-up."""
     reasons = []
     max_iters = int(variant.train_cfg.max_iters)
     for name, cfg in (('base', base), ('variant', variant)):
@@ -77,6 +80,9 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
         d = {k: v for k, v in cfg.to_dict().items() if k in _TRAINING_KEYS}
         d['model'] = {k: v for k, v in {**defaults, **d['model']}.items()
                       if k not in skip}
+        # what the self-teacher's CE sends into the student until then
+        if d['model'].pop('teacher_grad_schedule') == 'distill':
+            d['model']['teacher_grad_scale'] = 0.0
         d['custom_hooks'] = active_hooks(d.get('custom_hooks'))
         flats.append(_flat(d))
     for key in sorted(set(flats[0]) | set(flats[1])):

@@ -394,3 +394,18 @@ def test_a_view_of_the_distillation_terms_may_start_from_the_warm_up():
     variant.model.self_teacher_input = 'backbone'
     assert warmup_differences(base, variant) == [
         "model.self_teacher_input: 'decoder' (base) != 'backbone'"]
+
+
+def test_a_teacher_gradient_following_the_weight_starts_from_detached():
+    """``teacher_grad_schedule='distill'`` sends nothing of the
+    self-teacher into the student before distillation starts: its runs
+    equal those with ``teacher_grad_scale=0`` until then, not those with
+    the constant default."""
+    from frskd_seg.analysis.warm_start import warmup_differences
+    base = load_config(DEMO_CONFIG)
+    variant = copy.deepcopy(base)
+    variant.model.teacher_grad_schedule = 'distill'
+    assert warmup_differences(base, variant) == [
+        'model.teacher_grad_scale: 0.5 (base) != 0.0']
+    base.model.teacher_grad_scale = 0.0
+    assert warmup_differences(base, variant) == []

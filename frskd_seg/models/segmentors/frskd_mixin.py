@@ -57,8 +57,9 @@ class FRSKDMixin:
     its decoder up to it (:meth:`_decode_to_distilled_head`). The student's
     losses are mmseg's own, read through a :class:`HeadTap`, and everything of
     the self-teacher draws from a stream of its own (:class:`PrivateRNG`):
-    with ``teacher_grad_scale=0`` the student trains exactly as its baseline
-    twin until distillation starts. Configs derived from the student:
+    with ``teacher_grad_scale=0`` (or ``teacher_grad_schedule='distill'``)
+    the student trains exactly as its baseline twin until distillation
+    starts. Configs derived from the student:
     :mod:`.teacher_configs`; students refused: :mod:`.supported_students`.
     The build measures what the self-teacher reads with one eval-mode forward
     of a blank image (the data preprocessor's size, else 64 x 64) and freezes
@@ -83,6 +84,12 @@ class FRSKDMixin:
             (official 1; default 0.5, the paired study's best by val, README
             section 8; 0 detaches it: the student then trains exactly as its
             twin until distillation starts).
+        teacher_grad_schedule (str): ``'constant'`` (official): g at every
+            step; ``'distill'``: g · w(t), the distillation weight of the
+            step, so that nothing of the self-teacher reaches the student
+            before distillation starts (the student trains exactly as its
+            twin until then, as with g = 0) and it reaches it in full from
+            the ramp's end.
         evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
         loss_kd (dict, optional): Logit distillation; None (the default):
             off, the paired study's choice on its validation split (README,
@@ -119,7 +126,8 @@ class FRSKDMixin:
     COPIES_DECODE_HEAD = True
     #: the keys this mixin takes (the rest go to the mmseg segmentor)
     FRSKD_KEYS = ('self_teacher', 'teacher_head', 'self_teacher_input',
-                  'teacher_grad_scale', 'evaluate_teacher', 'loss_kd',
+                  'teacher_grad_scale', 'teacher_grad_schedule',
+                  'evaluate_teacher', 'loss_kd',
                   'loss_feat', 'distill_schedule', 'distill_view',
                   'view_terms', 'distill_warmup_iters',
                   'distill_rampup_iters', 'distill_warmup_epochs',
@@ -130,6 +138,7 @@ class FRSKDMixin:
                  teacher_head: OptConfigType = None,
                  self_teacher_input: str = 'decoder',
                  teacher_grad_scale: float = 0.5,
+                 teacher_grad_schedule: str = 'constant',
                  evaluate_teacher: bool = False,
                  loss_kd: OptConfigType = None,
                  loss_feat: OptConfigType = DEFAULT_LOSS_FEAT,
@@ -145,7 +154,8 @@ class FRSKDMixin:
         check_student_args(type(self), mro[mro.index(FRSKDMixin) + 1],
                            student, self.FRSKD_KEYS)
         check_frskd_args(type(self).__name__, self_teacher,
-                         self_teacher_input, teacher_grad_scale)
+                         self_teacher_input, teacher_grad_scale,
+                         teacher_grad_schedule)
         self.distill_schedule = build_distill_schedule(
             distill_schedule, distill_warmup_iters=distill_warmup_iters,
             distill_rampup_iters=distill_rampup_iters,
@@ -161,6 +171,7 @@ class FRSKDMixin:
                 "'backbone' (its backbone levels) or 'decoder'")
         self.self_teacher_input = self_teacher_input
         self.teacher_grad_scale = float(teacher_grad_scale)
+        self.teacher_grad_schedule = teacher_grad_schedule
         self.evaluate_teacher = bool(evaluate_teacher)
         self._predict_teacher = False
         self._one_map_backbone = False
@@ -202,8 +213,13 @@ class FRSKDMixin:
     def extra_repr(self) -> str:
         """The segmentor's own settings (not modules), for ``print(model)``
         and the gain study's cache key."""
+        # the schedule is named only where it is not the official constant,
+        # so that the runs cached before it existed keep their keys
+        schedule = ('' if self.teacher_grad_schedule == 'constant' else
+                    f'teacher_grad_schedule={self.teacher_grad_schedule!r}, ')
         return (f'self_teacher_input={self.self_teacher_input!r}, '
                 f'teacher_grad_scale={self.teacher_grad_scale}, '
+                + schedule +
                 f'distill_schedule={self.distill_schedule!r}, '
                 f'distill_view={self.distill_view!r}, '
                 f'view_terms={self.view_terms}')
@@ -269,6 +285,15 @@ class FRSKDMixin:
         """w of the iteration (or epoch) being run
         (:meth:`DistillSchedule.current`)."""
         return self.distill_schedule.current()
+
+    @property
+    def current_teacher_grad_scale(self) -> float:
+        """The factor on the gradient the self-teacher's CE sends into the
+        student at this step: g, times w(t) with
+        ``teacher_grad_schedule='distill'``."""
+        if self.teacher_grad_schedule == 'distill':
+            return self.teacher_grad_scale * self.current_distill_weight
+        return self.teacher_grad_scale
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Student losses (mmseg's keys) + self-teacher CE + distillation.
@@ -343,9 +368,9 @@ class FRSKDMixin:
     def _teacher_outputs(self, reads: Sequence[Tensor]):
         """What the teacher head returned (for its ``loss_by_feat``), its
         logits and the refined features. The gradient into ``reads`` is
-        scaled by ``teacher_grad_scale``."""
-        refined = self.self_teacher(
-            [scale_grad(x, self.teacher_grad_scale) for x in reads])
+        scaled by :attr:`current_teacher_grad_scale`."""
+        scale = self.current_teacher_grad_scale
+        refined = self.self_teacher([scale_grad(x, scale) for x in reads])
         if not isinstance(refined, RefinedFeatures):  # any tuple of maps
             refined = RefinedFeatures(refined)
         with HeadTap(self.teacher_head) as tap:

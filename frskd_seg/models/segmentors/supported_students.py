@@ -81,8 +81,12 @@ def check_student_args(frskd_cls: type, base_cls: type, student: dict,
         check_decode_head_cfg(cfg)
 
 
+TEACHER_GRAD_SCHEDULES = ('constant', 'distill')
+
+
 def check_frskd_args(segmentor: str, self_teacher, self_teacher_input: str,
-                     teacher_grad_scale) -> None:
+                     teacher_grad_scale,
+                     teacher_grad_schedule: str) -> None:
     """FRSKD's own arguments, before anything is built."""
     if self_teacher_input not in SELF_TEACHER_INPUTS:
         raise ValueError(
@@ -93,6 +97,10 @@ def check_frskd_args(segmentor: str, self_teacher, self_teacher_input: str,
             and 0 <= teacher_grad_scale <= 1):
         raise ValueError('teacher_grad_scale must be a number in [0, 1], '
                          f'got {teacher_grad_scale!r}')
+    if teacher_grad_schedule not in TEACHER_GRAD_SCHEDULES:
+        raise ValueError(
+            f'teacher_grad_schedule must be one of {TEACHER_GRAD_SCHEDULES}, '
+            f'got {teacher_grad_schedule!r}')
     if self_teacher is None:
         raise ValueError(f'{segmentor} needs a self_teacher config, e.g. '
                          "dict(type='SelfTeacherNeck', ...)")
