@@ -316,7 +316,7 @@ class FRSKDMixin:
 
         with self.teacher_rng:
             teacher_out, teacher_logits, refined = self._teacher_outputs(
-                reads)
+                reads, self.current_teacher_grad_scale)
         losses.update(add_prefix(
             self.teacher_head.loss_by_feat(teacher_out, data_samples),
             'teacher'))
@@ -361,15 +361,17 @@ class FRSKDMixin:
 
     def teacher_forward(self, reads: Sequence[Tensor]):
         """The self-teacher's logits (B, K, H_t, W_t) and its
-        :class:`RefinedFeatures`."""
-        _, logits, refined = self._teacher_outputs(reads)
+        :class:`RefinedFeatures` (the gradient into ``reads`` scaled by
+        ``teacher_grad_scale``; outside ``loss`` nothing of it reaches the
+        student)."""
+        _, logits, refined = self._teacher_outputs(reads,
+                                                   self.teacher_grad_scale)
         return logits, refined
 
-    def _teacher_outputs(self, reads: Sequence[Tensor]):
+    def _teacher_outputs(self, reads: Sequence[Tensor], scale: float):
         """What the teacher head returned (for its ``loss_by_feat``), its
         logits and the refined features. The gradient into ``reads`` is
-        scaled by :attr:`current_teacher_grad_scale`."""
-        scale = self.current_teacher_grad_scale
+        scaled by ``scale``."""
         refined = self.self_teacher([scale_grad(x, scale) for x in reads])
         if not isinstance(refined, RefinedFeatures):  # any tuple of maps
             refined = RefinedFeatures(refined)

@@ -128,6 +128,18 @@ def test_teacher_grad_schedule_distill_scales_by_the_weight(
     assert 'teacher_grad_schedule' not in repr(constant)
 
 
+def test_teacher_grad_schedule_distill_builds_outside_a_run(
+        tiny_decoder_cfg, message_hub):
+    """The build's probe forwards need no run length (the gain study
+    builds models to key its runs), even with the official schedule in
+    fractions of the run."""
+    message_hub.update_info('max_iters', None)  # no training loop
+    tiny_decoder_cfg.distill_schedule = None
+    tiny_decoder_cfg.teacher_grad_schedule = 'distill'
+    model = build_model(tiny_decoder_cfg)
+    assert model.distill_schedule.relative
+
+
 @pytest.mark.parametrize('detach', [dict(teacher_grad_scale=0.0),
                                     dict(teacher_grad_scale=0.5,
                                          teacher_grad_schedule='distill')])
