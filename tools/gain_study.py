@@ -22,7 +22,8 @@ all than one 2-thread run). T is part of the runs' cache key: on a CPU the
 thread count changes the floating-point sums, so 1- and 2-thread runs are
 different samples. --warm-start-from RUNS/<key> (the runs of another FRSKD
 config, e.g. the study of the config without --cfg-options): a variant of
-the distillation terms alone (loss_kd, a parameter-free loss_feat) equals
+the distillation terms alone (loss_kd, a parameter-free loss_feat; or
+teacher_grad_schedule=distill over teacher_grad_scale=0) equals
 that config's runs until distillation starts, so its FRSKD runs resume from
 their warm-up-end checkpoints -- the same result, in a third of the time;
 anything else that differs is refused with the differences named.

@@ -252,14 +252,15 @@ class Run:
                 with open(osp.join(self.work_dir, 'environment.json'),
                           'w') as f:
                     json.dump(environment, f, indent=1)
-            elif environment_differences(recorded, environment):
-                raise RuntimeError(
-                    f'{self.arm} seed {self.seed} ({self.work_dir}) started '
-                    'in another environment than this one (then != now: '
-                    + differences_text(environment_differences(
-                        recorded, environment))
-                    + '): finish it there, or delete the folder to train '
-                    'it again here')
+            else:
+                diff = environment_differences(recorded, environment)
+                if diff:
+                    raise RuntimeError(
+                        f'{self.arm} seed {self.seed} ({self.work_dir}) '
+                        'started in another environment than this one '
+                        f'(then != now: {differences_text(diff)}): finish '
+                        'it there, or delete the folder to train it again '
+                        'here')
         config = osp.join(self.work_dir, 'config.py')
         cfg = copy.deepcopy(self.cfg)
         cfg.randomness = dict(cfg.get('randomness', {}), seed=self.seed)
@@ -463,8 +464,9 @@ def run_study(frskd_cfg: Config,
              f'{"cached" if run.finished else "training"} in '
              f'{run.work_dir}')
     todo = [run for run in runs if not run.finished]
-    environment = python_environment(python) if todo else None
+    environment = None
     if todo:
+        environment = python_environment(python)
         check_environments(runs, environment)
     if jobs > 1 and len(todo) > 1:
         from concurrent.futures import ThreadPoolExecutor
