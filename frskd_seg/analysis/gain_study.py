@@ -230,6 +230,12 @@ class Run:
         environment.json), None where it was not recorded."""
         return _recorded_environment(self.work_dir)
 
+    def _started_elsewhere(self, diff) -> str:
+        return (f'{self.arm} seed {self.seed} ({self.work_dir}) started in '
+                'another environment than this one (then != now: '
+                f'{differences_text(diff)}): finish it there, or delete the '
+                'folder to train it again here')
+
     def train(self, python: str = sys.executable, echo=None,
               gpus: int = 1, threads: Optional[int] = None,
               environment: Optional[Dict[str, str]] = None) -> None:
@@ -255,12 +261,7 @@ class Run:
             else:
                 diff = environment_differences(recorded, environment)
                 if diff:
-                    raise RuntimeError(
-                        f'{self.arm} seed {self.seed} ({self.work_dir}) '
-                        'started in another environment than this one '
-                        f'(then != now: {differences_text(diff)}): finish '
-                        'it there, or delete the folder to train it again '
-                        'here')
+                    raise RuntimeError(self._started_elsewhere(diff))
         config = osp.join(self.work_dir, 'config.py')
         cfg = copy.deepcopy(self.cfg)
         cfg.randomness = dict(cfg.get('randomness', {}), seed=self.seed)
@@ -355,12 +356,18 @@ def _recorded_environment(work_dir: str) -> Optional[Dict[str, str]]:
 def check_environments(runs: Sequence[Run],
                        environment: Dict[str, str]) -> None:
     """Raise ``ValueError`` before any training where a run that would
-    train in ``environment`` is paired with a finished run (the other arm of
-    its seed, or the run its warm-up comes from) recorded in another: the
-    pair would not start from the same weights and batches bit for bit."""
+    train in ``environment`` started in another (an interrupted run: it
+    would resume there, :meth:`Run.train`), or is paired with a finished run
+    (the other arm of its seed, or the run its warm-up comes from) recorded
+    in another: the pair would not start from the same weights and batches
+    bit for bit."""
     for run in runs:
         if run.finished:
             continue
+        recorded = run.environment
+        diff = recorded and environment_differences(recorded, environment)
+        if diff:
+            raise ValueError(run._started_elsewhere(diff))
         partners = [r.work_dir for r in runs
                     if r.seed == run.seed and r.arm != run.arm
                     and r.finished]

@@ -357,6 +357,26 @@ def test_a_pair_from_two_environments_is_refused_before_training(tmp_path):
         gain_study.check_environments([frskd], elsewhere)
 
 
+def test_an_interrupted_run_from_another_environment_is_refused_first(
+        tmp_path):
+    """Before any run of the study trains, not when the pool reaches it."""
+    from frskd_seg.analysis import gain_study
+    arms = study_configs(load_config(DEMO_CONFIG), holdout=None)
+    twin, frskd = (gain_study.Run(arm, 0, arms[arm], str(tmp_path / arm))
+                   for arm in ('twin', 'frskd'))
+    here = {'torch': '2.13.0', 'torch cpu kernels': 'AVX512'}
+    (tmp_path / 'frskd').mkdir()
+    (tmp_path / 'frskd' / 'environment.json').write_text(json.dumps(here))
+    gain_study.check_environments([twin, frskd], here)  # resumes here
+    elsewhere = dict(here, **{'torch cpu kernels': 'AVX2'})
+    with pytest.raises(ValueError, match=r'frskd seed 0 \(.*frskd\) '
+                       r'started in another environment than this one '
+                       r'\(then != now: torch cpu kernels AVX512 != AVX2\)'):
+        gain_study.check_environments([twin, frskd], elsewhere)
+    (tmp_path / 'frskd' / 'done').write_text('x')  # finished: nothing to do
+    gain_study.check_environments([frskd], elsewhere)
+
+
 def test_the_report_names_the_environments_and_mixed_pairs():
     result = _fake_result()
     a = {'torch': '2.13.0', 'torch cpu kernels': 'AVX512'}
