@@ -1,6 +1,6 @@
 """The paired study's statistics and report: per-seed gains, their mean with
 a 95 % confidence interval, the smallest effect the study could detect,
-per-class gains, the self-teacher's lead, the diagnostics table, the
+the spread the pairing cancels (or not), per-class gains, the self-teacher's lead, the diagnostics table, the
 environments the runs trained in, a figure."""
 import math
 from dataclasses import dataclass, field
@@ -112,6 +112,28 @@ class StudyResult:
             self.metric('twin', s, split, key) for s in self.seeds
         ]
 
+    def spread(self, split: str) -> Dict[str, float]:
+        """What the pairing buys on ``split``: the SD over the seeds of the
+        twin's and the FRSKD student's mIoU, their correlation and the SD
+        of the paired gains, which follows from them: ``gain_sd**2 =
+        twin_sd**2 + student_sd**2 - 2 * correlation * twin_sd *
+        student_sd`` (NaN below 2 seeds, or a constant arm's correlation).
+        An exact pairing (the same student and batches until distillation)
+        keeps the correlation near 1; a student trained differently from
+        the first step loses it, and the gains spread like the twins."""
+        twin = np.array([self.metric('twin', s, split) for s in self.seeds])
+        student = np.array([self.metric('frskd', s, split)
+                            for s in self.seeds])
+        if len(self.seeds) < 2:
+            return dict(twin_sd=math.nan, student_sd=math.nan,
+                        correlation=math.nan, gain_sd=math.nan)
+        twin_sd, student_sd = twin.std(ddof=1), student.std(ddof=1)
+        correlation = (math.nan if twin_sd == 0 or student_sd == 0 else
+                       float(np.corrcoef(twin, student)[0, 1]))
+        return dict(twin_sd=float(twin_sd), student_sd=float(student_sd),
+                    correlation=correlation,
+                    gain_sd=float((student - twin).std(ddof=1)))
+
     def teacher_leads(self, split: str, it: int) -> List[float]:
         return [
             self.metric('frskd', s, split, 'teacher/mIoU', it) -
@@ -175,6 +197,8 @@ class StudyResult:
                 f'**{s["gain"]:+.2f}** {ci} | {detectable} | '
                 f'{s["teacher"]:.2f} | '
                 f'{s["lead_warmup"]:+.2f} | {s["lead_end"]:+.2f} |')
+        if n >= 2:
+            lines += self._spread_lines()
         lines += ['', '## Per seed (mIoU at the end)', '']
         head = '| seed |' + ''.join(
             f' {sp}: twin | FRSKD | gain | teacher |' for sp in self.splits)
@@ -230,6 +254,23 @@ class StudyResult:
             else:
                 lines += [f'- {runs}: ' + ', '.join(
                     f'{k} {v}' for k, v in env.items())]
+        return lines
+
+    def _spread_lines(self) -> List[str]:
+        lines = [
+            '', '## Spread over the seeds (mIoU at the end)', '',
+            "SD of the twin's and of the FRSKD student's mIoU, their "
+            'correlation, and the SD of the paired gains (the detectable '
+            'gain is proportional to it): the closer the correlation to 1, '
+            'the more the pairing cancels the seed-to-seed noise.', '',
+            '| split | twin SD | FRSKD student SD | correlation | gain SD |',
+            '| --- | ---: | ---: | ---: | ---: |'
+        ]
+        for split in self.splits:
+            sp = self.spread(split)
+            lines.append(f'| {split} | {sp["twin_sd"]:.2f} | '
+                         f'{sp["student_sd"]:.2f} | '
+                         f'{sp["correlation"]:.2f} | {sp["gain_sd"]:.2f} |')
         return lines
 
     def plot(self, path: str, title: str) -> str:

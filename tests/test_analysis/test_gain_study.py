@@ -167,9 +167,31 @@ def test_study_result_statistics():
     assert summary['lead_warmup'] == pytest.approx(5.0)
     assert summary['lead_end'] == pytest.approx((3 - 1 + 1) / 3)
     assert result.class_gains('test') == {'a': 1.0, 'b': -1.0}
+    # twins 50, 60, 40 and students 52, 61, 43: deviations (0, 10, -10)
+    # and (0, 9, -9), so SDs 10 and 9, correlation 1; gains 2, 1, 3: SD 1
+    # (= sqrt(100 + 81 - 2 * 1 * 10 * 9))
+    assert result.spread('test') == pytest.approx(dict(
+        twin_sd=10.0, student_sd=9.0, correlation=1.0, gain_sd=1.0))
     text = result.markdown('t')
     assert '**+2.00** [-0.48, +4.48] | 3.10 |' in text
+    assert '| test | 10.00 | 9.00 | 1.00 | 1.00 |' in text
     assert 'python tools/x.py' in text
+
+
+def test_spread_of_an_unpaired_student_and_of_one_seed():
+    result = _fake_result()
+    # students 52, 61, 43 reordered against the twins 50, 60, 40
+    for seed, ours in enumerate([61, 43, 52]):
+        result.evals['frskd'][seed]['test']['10']['mIoU'] = ours
+    spread = result.spread('test')
+    # deviations (0, 10, -10) and (9, -9, 0): covariance -90 / 2, SDs 10, 9
+    assert spread['correlation'] == pytest.approx(-0.5)
+    # gains 11, -17, 12: mean 2, deviations 9, -19, 10 -> var 542 / 2
+    assert spread['gain_sd'] == pytest.approx(math.sqrt(271))
+    assert spread['gain_sd'] ** 2 == pytest.approx(100 + 81 + 90)
+    one = StudyResult([0], {a: {0: result.evals[a][0]} for a in result.evals},
+                      warmup=5, max_iters=10, splits=['test'])
+    assert all(math.isnan(v) for v in one.spread('test').values())
 
 
 def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
