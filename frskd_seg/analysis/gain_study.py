@@ -230,7 +230,15 @@ class Run:
         environment.json), None where it was not recorded."""
         return _recorded_environment(self.work_dir)
 
-    def _started_elsewhere(self, diff) -> str:
+    def resume_refusal(self, environment: Dict[str, str]) -> Optional[str]:
+        """Why the run cannot go on in ``environment``: it started in
+        another (its environment.json differs); None where it recorded none
+        or the same."""
+        recorded = self.environment
+        diff = (environment_differences(recorded, environment)
+                if recorded is not None else None)
+        if not diff:
+            return None
         return (f'{self.arm} seed {self.seed} ({self.work_dir}) started in '
                 'another environment than this one (then != now: '
                 f'{differences_text(diff)}): finish it there, or delete the '
@@ -253,15 +261,13 @@ class Run:
             return
         os.makedirs(self.work_dir, exist_ok=True)
         if environment is not None:
-            recorded = self.environment
-            if recorded is None:
+            refusal = self.resume_refusal(environment)
+            if refusal:
+                raise RuntimeError(refusal)
+            if self.environment is None:
                 with open(osp.join(self.work_dir, 'environment.json'),
                           'w') as f:
                     json.dump(environment, f, indent=1)
-            else:
-                diff = environment_differences(recorded, environment)
-                if diff:
-                    raise RuntimeError(self._started_elsewhere(diff))
         config = osp.join(self.work_dir, 'config.py')
         cfg = copy.deepcopy(self.cfg)
         cfg.randomness = dict(cfg.get('randomness', {}), seed=self.seed)
@@ -364,10 +370,9 @@ def check_environments(runs: Sequence[Run],
     for run in runs:
         if run.finished:
             continue
-        recorded = run.environment
-        diff = recorded and environment_differences(recorded, environment)
-        if diff:
-            raise ValueError(run._started_elsewhere(diff))
+        refusal = run.resume_refusal(environment)
+        if refusal:
+            raise ValueError(refusal)
         partners = [r.work_dir for r in runs
                     if r.seed == run.seed and r.arm != run.arm
                     and r.finished]

@@ -1,7 +1,8 @@
 """The paired study's statistics and report: per-seed gains, their mean with
 a 95 % confidence interval, the smallest effect the study could detect,
-the spread the pairing cancels (or not), per-class gains, the self-teacher's lead, the diagnostics table, the
-environments the runs trained in, a figure."""
+the spread the pairing cancels (or not), per-class gains, the
+self-teacher's lead, the diagnostics table, the environments the runs
+trained in, a figure."""
 import math
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -132,7 +133,7 @@ class StudyResult:
                        float(np.corrcoef(twin, student)[0, 1]))
         return dict(twin_sd=float(twin_sd), student_sd=float(student_sd),
                     correlation=correlation,
-                    gain_sd=float((student - twin).std(ddof=1)))
+                    gain_sd=float(np.std(self.gains(split), ddof=1)))
 
     def teacher_leads(self, split: str, it: int) -> List[float]:
         return [
