@@ -10,8 +10,8 @@
 # gain study (README, section 8; chosen on the validation split) departing
 # from the official code: the self-teacher's head, the student's own kind of
 # classifier (1x1 conv), reads the finest refined level T1 (stride 4) rather
-# than the refined head map; its CE reaches the student at half strength
-# (teacher_grad_scale=0.5; official: 1); and the student learns from it by
+# than the refined head map; its CE does not reach the student
+# (teacher_grad_scale=0; official: 1); and the student learns from it by
 # attention transfer alone, at beta = 100 (official: beta = 50 and the KL,
 # alpha = 1 -- the study measured the KL costing the student what AT gives
 # it). The official schedule, as fractions of any run: no distillation for

@@ -7,8 +7,9 @@
 # student's ratios above it (32, 64, 128, 64; the student is tiny: 16..128
 # channels). Its head is the student's
 # own kind of classifier (a 1x1 conv) on the finest refined level T1 (stride
-# 4, twice the ASPP map's resolution), and its CE reaches the student at
-# half strength (teacher_grad_scale=0.5: the paired study's best by val). No
+# 4, twice the ASPP map's resolution), and its CE does not reach the
+# student (teacher_grad_scale=0: the student trains exactly as its twin
+# until distillation starts). No
 # distillation for the first 2/3 of the run, a sigmoid ramp-up over the last
 # third (fractions: a shortened run still distils); attention transfer
 # alone, beta 100 (no KL: the paired study's choice, README section 8).

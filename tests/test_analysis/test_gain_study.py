@@ -270,7 +270,7 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     other = copy.deepcopy(cfg)
     other.model.teacher_grad_scale = 1.0
     with pytest.raises(ValueError, match=r'frskd seed 0 cannot start from '
-                       r'the warm-up of .*: model.teacher_grad_scale: 0.5 '
+                       r'the warm-up of .*: model.teacher_grad_scale: 0.0 '
                        r'\(base\) != 1.0'):
         run_study(other, [0], str(tmp_path / 'other'), threads=1,
                   warm_start_from=base_runs, echo=messages.append)
@@ -442,9 +442,10 @@ def test_a_teacher_gradient_following_the_weight_starts_from_detached():
     """``teacher_grad_schedule='distill'`` sends nothing of the
     self-teacher into the student before distillation starts: its runs
     equal those with ``teacher_grad_scale=0`` until then, not those with
-    the constant default."""
+    a constant scale above 0."""
     from frskd_seg.analysis.warm_start import warmup_differences
     base = load_config(DEMO_CONFIG)
+    base.model.teacher_grad_scale = 0.5
     variant = copy.deepcopy(base)
     variant.model.teacher_grad_schedule = 'distill'
     assert warmup_differences(base, variant) == [

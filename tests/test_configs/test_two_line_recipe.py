@@ -102,7 +102,7 @@ def test_two_lines_on_an_mmseg_config(base, tmp_path):
     assert type(model.teacher_head).__name__ == 'FCNHead'
     assert model.teacher_head.num_classes == head.num_classes
     assert model.teacher_head.in_index == 0
-    assert model.teacher_grad_scale == 0.5
+    assert model.teacher_grad_scale == 0.0
     assert model.loss_kd is None and 'distill.loss_kd' not in losses
     assert model.loss_feat.loss_weight == 100.0
     schedule = model.distill_schedule

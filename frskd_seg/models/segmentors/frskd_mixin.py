@@ -81,9 +81,10 @@ class FRSKDMixin:
             ``'backbone'`` or ``'neck'`` (docs/method.md, Placement).
         teacher_grad_scale (float): g in [0, 1] on the gradient the
             self-teacher's CE sends into the student through what it reads
-            (official 1; default 0.5, the paired study's best by val, README
-            section 8; 0 detaches it: the student then trains exactly as its
-            twin until distillation starts).
+            (official 1; default 0, detached: the student then trains
+            exactly as its twin until distillation starts. The paired study
+            chose it on the pretrained student's val split, README section
+            8; 0.5 had the higher mean from scratch).
         teacher_grad_schedule (str): ``'constant'`` (official): g at every
             step; ``'distill'``: g · w(t), the distillation weight of the
             step, so that nothing of the self-teacher reaches the student
@@ -137,7 +138,7 @@ class FRSKDMixin:
                  self_teacher: OptConfigType = None,
                  teacher_head: OptConfigType = None,
                  self_teacher_input: str = 'decoder',
-                 teacher_grad_scale: float = 0.5,
+                 teacher_grad_scale: float = 0.0,
                  teacher_grad_schedule: str = 'constant',
                  evaluate_teacher: bool = False,
                  loss_kd: OptConfigType = None,
