@@ -76,6 +76,14 @@ class SelfTeacherNeck(BaseModule):
         T_n  = Conv(ŵ1·L'_n + ŵ2·R↓(T_{n-1}))
         outputs: ReLU(T_1), ..., ReLU(T_n)
 
+    With ``top_down_only`` (the official segmentation code's last
+    ``BiFPNSeg``, ``is_last=True``) there is no bottom-up path: the outputs
+    are ``T_1`` and the top-down nodes it is computed from,
+    ``ReLU(T_1), ReLU(P_2), ..., ReLU(P_{n-1}), P_n`` -- the targets to
+    distil towards when the self-teacher's head reads ``T_1`` alone, since
+    then every one of them is trained by that head's CE (the bottom-up
+    ``T_2..T_n`` would not be: nothing reads them).
+
     With one level (a backbone that gives one map at inference, as PIDNet's
     and DDRNet's), ``T_1 = Conv(L_1)``.
 
@@ -110,6 +118,8 @@ class SelfTeacherNeck(BaseModule):
             ``default_finest_width(c_1)``.
         num_node_convs (int): Depthwise-separable pairs per P/T node
             (official: 2).
+        top_down_only (bool): No bottom-up path; the outputs are ``T_1``
+            and ``P_2..P_n`` (above).
         bottom_up_laterals (bool): Use the second laterals ``L'_i`` in the
             bottom-up path (official code); False uses ``L_i`` there (the
             paper's text).
@@ -135,6 +145,7 @@ class SelfTeacherNeck(BaseModule):
                  width_ratio: Optional[float] = None,
                  finest_width: Optional[int] = None,
                  num_node_convs: int = 2,
+                 top_down_only: bool = False,
                  bottom_up_laterals: bool = True,
                  weighted_fusion: bool = True,
                  upsample_mode: str = 'nearest',
@@ -156,8 +167,12 @@ class SelfTeacherNeck(BaseModule):
         if upsample_mode not in UPSAMPLE_MODES:
             raise ValueError(f'upsample_mode must be one of {UPSAMPLE_MODES}, '
                              f'got {upsample_mode!r}')
+        if not isinstance(top_down_only, bool):
+            raise TypeError(
+                f'top_down_only must be a bool, got {top_down_only!r}')
         self.num_levels = n
-        self.bottom_up_laterals = bottom_up_laterals
+        self.top_down_only = top_down_only
+        self.bottom_up_laterals = bottom_up_laterals and not top_down_only
         c, d = self.in_channels, self.out_channels
 
         def lateral(i):
@@ -177,7 +192,8 @@ class SelfTeacherNeck(BaseModule):
         self.laterals = nn.ModuleList(lateral(i) for i in range(n))
         # index j of the bottom-up modules is level j + 1 (levels 2..n)
         self.second_laterals = nn.ModuleList(
-            lateral(i) for i in range(1, n)) if bottom_up_laterals else None
+            lateral(i)
+            for i in range(1, n)) if self.bottom_up_laterals else None
         # top-down, index i = level i + 1 for i in 0..n-2 (P_2..P_{n-1}, T_1)
         self.up_resamples = nn.ModuleList(
             resample(i + 1, i) for i in range(n - 1))
@@ -185,11 +201,12 @@ class SelfTeacherNeck(BaseModule):
         # one level: T_1 = Conv(L_1), this node alone
         self.up_nodes = nn.ModuleList(node(i) for i in range(max(n - 1, 1)))
         # bottom-up, index j = level j + 2 for j in 0..n-2 (T_2..T_n)
+        bottom_up = range(1, 1 if top_down_only else n)
         self.down_resamples = nn.ModuleList(
-            resample(i - 1, i) for i in range(1, n))
+            resample(i - 1, i) for i in bottom_up)
         self.down_fusions = nn.ModuleList(
-            fusion(3 if i < n - 1 else 2) for i in range(1, n))
-        self.down_nodes = nn.ModuleList(node(i) for i in range(1, n))
+            fusion(3 if i < n - 1 else 2) for i in bottom_up)
+        self.down_nodes = nn.ModuleList(node(i) for i in bottom_up)
 
     @staticmethod
     def _check_channels(name, channels) -> List[int]:
@@ -236,12 +253,15 @@ class SelfTeacherNeck(BaseModule):
                 f'with channels {got}')
 
     def forward(self, inputs: Sequence[Tensor]) -> RefinedFeatures:
-        """Refined maps ``ReLU(T_i)``, with the ``T_i`` before that ReLU
-        (``preacts``: what :class:`OverhaulLoss` distills) and the norm
-        layers that produced them (``norms``); n (B, d_i, H_i, W_i) each."""
+        """Refined maps ``ReLU(T_i)`` (with ``top_down_only``: ``T_1`` and
+        ``P_2..P_n``), with the maps before that ReLU (``preacts``: what
+        :class:`OverhaulLoss` distills) and the norm layers that produced
+        them (``norms``); n (B, d_i, H_i, W_i) each."""
         self._check_inputs(inputs)
         n = self.num_levels
         sizes = [x.shape[-2:] for x in inputs]
+        if self.top_down_only:
+            return self._top_down_forward(inputs, sizes)
         lats = [conv(x) for conv, x in zip(self.laterals, inputs)]
         if self.second_laterals is not None:
             bu_lats = [lats[0]] + [
@@ -281,7 +301,31 @@ class SelfTeacherNeck(BaseModule):
             outs.append(F.relu(node))
         return RefinedFeatures(outs, preacts, self.output_norms())
 
+    def _top_down_forward(self, inputs: Sequence[Tensor],
+                          sizes) -> RefinedFeatures:
+        """``T_1, P_2, ..., P_n`` (``top_down_only``)."""
+        n = self.num_levels
+        lats = [conv(x) for conv, x in zip(self.laterals[:-1], inputs)]
+        # P_n = L_n: its map before the lateral's activation is a preact too
+        last = self.laterals[-1]
+        coarsest = last(inputs[-1], activate=False)
+        lats.append(last.activate(coarsest) if last.with_activation else
+                    coarsest)
+        preacts: List[Optional[Tensor]] = [None] * (n - 1) + [coarsest]
+        td = [None] * (n - 1) + [lats[-1]]
+        if n == 1:
+            preacts[0] = self.up_nodes[0](lats[0])
+            td[0] = F.relu(preacts[0])
+        for i in range(n - 2, -1, -1):
+            up = self.up_resamples[i](td[i + 1], sizes[i])
+            preacts[i] = self.up_nodes[i](self.up_fusions[i]([lats[i], up]))
+            td[i] = F.relu(preacts[i])
+        return RefinedFeatures(td, preacts, self.output_norms())
+
     def output_norms(self) -> List[nn.Module]:
-        """The norm layer that produces each ``T_i`` before its ReLU (the
+        """The norm layer that produces each output before its ReLU (the
         official ``get_bn_before_relu``), finest level first."""
+        if self.top_down_only:
+            coarsest = [] if self.num_levels == 1 else [self.laterals[-1].norm]
+            return [node[-1] for node in self.up_nodes] + coarsest
         return [self.up_nodes[0][-1]] + [node[-1] for node in self.down_nodes]

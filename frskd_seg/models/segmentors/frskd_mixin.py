@@ -22,7 +22,8 @@ from .supported_students import (check_feature_loss, check_frskd_args,
                                  check_student_args, check_teacher_head,
                                  check_view_terms)
 from .teacher_configs import (loss_feat_cfg, self_teacher_cfg,
-                              teacher_head_cfg, updated_default)
+                              teacher_head_cfg, updated_default,
+                              with_teacher_widths)
 
 #: offset of the self-teacher's random stream from the run's seed
 _TEACHER_SEED_OFFSET = 0x5E1F7EAC
@@ -182,15 +183,17 @@ class FRSKDMixin:
         with self.teacher_rng:  # even the probe: some heads draw (SegNeXt)
             self._one_map_backbone, reads = probe(self, size)
             channels = [int(f.shape[1]) for f in reads]
-            self.self_teacher = MODELS.build(self_teacher_cfg(
-                self_teacher, channels, self._reads_description()))
-            self.teacher_head = MODELS.build(teacher_head_cfg(
+            head_cfg = teacher_head_cfg(
                 self._distilled_head_cfg(student['decode_head']),
-                teacher_head, self.self_teacher.out_channels,
-                self.self_teacher_input != 'decoder'
+                teacher_head, self.self_teacher_input != 'decoder'
                 and self.COPIES_DECODE_HEAD,
                 # downstream of the decoder: the finest refined level T1
-                level=0 if self.self_teacher_input == 'decoder' else -1))
+                level=0 if self.self_teacher_input == 'decoder' else -1)
+            self.self_teacher = MODELS.build(self_teacher_cfg(
+                self_teacher, channels, self._reads_description(),
+                head_cfg.get('in_index', -1)))
+            self.teacher_head = MODELS.build(with_teacher_widths(
+                head_cfg, teacher_head, self.self_teacher.out_channels))
             check_teacher_head(self.teacher_head)
             loss_kd = updated_default(loss_kd, DEFAULT_LOSS_KD)
             loss_feat = updated_default(loss_feat, DEFAULT_LOSS_FEAT)

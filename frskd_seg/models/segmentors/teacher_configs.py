@@ -12,12 +12,21 @@ from mmseg.utils import ConfigType, OptConfigType
 
 
 def self_teacher_cfg(self_teacher: ConfigType, channels: List[int],
-                     source: str) -> ConfigType:
+                     source: str, head_in_index=-1) -> ConfigType:
     """``self_teacher`` with ``in_channels``: filled in with the measured
     ``channels`` of the maps it reads, or checked against them (a wrong value
     fails at build, not in the first step). ``source`` names those maps in
-    the message."""
+    the message.
+
+    A self-teacher with a ``top_down_only`` option that the config leaves
+    out gets it from what its head reads (``head_in_index``): True when the
+    head reads the finest level alone, so that every refined map the
+    student is distilled towards is one the head's CE trains."""
     cfg = copy.deepcopy(self_teacher)
+    self_teacher_cls = MODELS.get(cfg['type'])
+    if self_teacher_cls is not None and 'top_down_only' in \
+            inspect.signature(self_teacher_cls.__init__).parameters:
+        cfg.setdefault('top_down_only', reads_finest_only(head_in_index))
     given = cfg.get('in_channels')
     if given is None:
         cfg['in_channels'] = channels
@@ -27,6 +36,13 @@ def self_teacher_cfg(self_teacher: ConfigType, channels: List[int],
             f'student: {source} give {len(channels)} feature maps with '
             f'channels {channels} (leave in_channels out to use them)')
     return cfg
+
+
+def reads_finest_only(in_index) -> bool:
+    """Whether a head with this ``in_index`` reads the finest level alone."""
+    if isinstance(in_index, Sequence):
+        return list(in_index) == [0]
+    return in_index == 0
 
 
 def light_classifier_cfg(decode_head: ConfigType,
@@ -76,21 +92,29 @@ def updated_default(cfg: OptConfigType, default: dict) -> Optional[dict]:
 
 
 def teacher_head_cfg(decode_head: ConfigType, teacher_head: OptConfigType,
-                     widths: Sequence[int], copy_decode_head: bool,
-                     level: int = -1) -> dict:
+                     copy_decode_head: bool, level: int = -1) -> dict:
     """The self-teacher's head: ``teacher_head`` as is when it has a
     ``type``; else a copy of the student's ``decode_head`` (when
     ``copy_decode_head``) or :func:`light_classifier_cfg` on the refined
-    ``level``, updated with ``teacher_head``'s keys. ``in_channels`` (and
-    DeepLabV3+'s ``c1_in_channels``) follow the self-teacher's output
-    ``widths`` unless given."""
+    ``level``, updated with ``teacher_head``'s keys. Its channels:
+    :func:`with_teacher_widths`."""
     teacher_head = copy.deepcopy(teacher_head) or {}
     if 'type' in teacher_head:
-        cfg = teacher_head
-    else:
-        cfg = (copy.deepcopy(decode_head) if copy_decode_head else
-               light_classifier_cfg(decode_head, level))
-        cfg.update(teacher_head)
+        return teacher_head
+    cfg = (copy.deepcopy(decode_head) if copy_decode_head else
+           light_classifier_cfg(decode_head, level))
+    cfg.update(teacher_head)
+    return cfg
+
+
+def with_teacher_widths(cfg: dict, teacher_head: OptConfigType,
+                        widths: Sequence[int]) -> dict:
+    """The head config ``cfg`` (:func:`teacher_head_cfg`) with
+    ``in_channels`` (and DeepLabV3+'s ``c1_in_channels``) following the
+    self-teacher's output ``widths``, where the user's ``teacher_head``
+    does not give them."""
+    cfg = copy.deepcopy(cfg)
+    teacher_head = teacher_head or {}
     if 'in_channels' not in teacher_head:
         cfg['in_channels'] = channels_at(cfg.get('in_index', -1), widths)
         if cfg['type'] == 'FCNHead' and cfg.get('num_convs', 2) == 0 \

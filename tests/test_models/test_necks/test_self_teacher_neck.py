@@ -192,3 +192,33 @@ def test_preactivations_and_their_norms():
     norms = outs.norms
     assert [n.num_features for n in norms] == neck.out_channels
     assert norms[0] is neck.up_nodes[0][-1]  # T_1 is the last top-down node
+
+
+def test_top_down_only_outputs_t1_and_the_p_nodes():
+    """``top_down_only``: no bottom-up modules; the outputs are ReLU(T_1),
+    ReLU(P_2), ReLU(P_3) and P_4 = L_4 of the full neck with the same
+    weights, with their pre-activations and norms."""
+    torch.manual_seed(0)
+    full = SelfTeacherNeck(CHANNELS).eval()
+    top_down = SelfTeacherNeck(CHANNELS, top_down_only=True).eval()
+    assert top_down.second_laterals is None
+    assert len(top_down.down_nodes) == len(top_down.down_resamples) == 0
+    top_down.load_state_dict(
+        {k: v for k, v in full.state_dict().items()
+         if k in top_down.state_dict()})
+    xs = feats(CHANNELS, [(16, 16), (8, 8), (8, 8), (8, 8)])
+    refined = top_down(xs)
+    lats = [lat(x) for lat, x in zip(full.laterals, xs)]
+    P = [None, None, None, lats[3]]
+    for i in (2, 1, 0):
+        up = full.up_resamples[i](P[i + 1] if i == 2 else F.relu(P[i + 1]),
+                                  xs[i].shape[-2:])
+        P[i] = full.up_nodes[i](full.up_fusions[i]([lats[i], up]))
+    want = [F.relu(P[0]), F.relu(P[1]), F.relu(P[2]), P[3]]
+    for got, w in zip(refined, want):
+        assert torch.allclose(got, w, atol=1e-6)
+    assert torch.equal(refined[0], full(xs)[0])  # T_1 is the same node
+    assert all(torch.equal(F.relu(p), o)
+               for p, o in zip(refined.preacts, refined))
+    assert refined.norms[-1] is top_down.laterals[-1].norm
+    assert [n.num_features for n in refined.norms] == top_down.out_channels

@@ -264,3 +264,40 @@ def test_decoder_input_on_a_head_without_forward_feature(
     model.train()
     losses = model.loss(inputs, samples)
     assert torch.isfinite(model.parse_losses(losses)[0])
+
+
+def test_every_distillation_target_is_trained(tiny_decoder_cfg, batch):
+    """With the head on T1 alone the self-teacher is top-down only, and the
+    targets are T1 and the P_i it is computed from: every parameter behind
+    every target map gets a gradient from the self-teacher's CE, and none
+    is frozen."""
+    model = build_model(tiny_decoder_cfg).train()
+    assert model.self_teacher.top_down_only
+    assert all(p.requires_grad for p in model.self_teacher.parameters())
+    inputs, samples = batch
+    _, reads = model.student_forward(model.extract_feat(inputs))
+    reads = [r.detach() for r in reads]
+    logits, refined = model.teacher_forward(reads)
+    ce = model.teacher_head.loss_by_feat(logits, samples)['loss_ce']
+    params = list(model.self_teacher.parameters())
+    taught = torch.autograd.grad(ce, params, retain_graph=True,
+                                 allow_unused=True)
+    for level, target in enumerate(refined):
+        behind = torch.autograd.grad(target.sum(), params, retain_graph=True,
+                                     allow_unused=True)
+        untaught = [i for i, (b, t) in enumerate(zip(behind, taught))
+                    if b is not None and t is None]
+        assert untaught == [], level
+    assert all(t is not None for t in taught)
+
+
+def test_the_bottom_up_targets_when_asked_for(tiny_decoder_cfg):
+    """``top_down_only=False`` keeps T_2..T_n as targets; nothing reads
+    them, so their parameters are frozen at build."""
+    cfg = tiny_decoder_cfg.copy()
+    cfg.self_teacher = dict(cfg.self_teacher, top_down_only=False)
+    model = build_model(cfg)
+    frozen = {n.split('.')[0] for n, p in
+              model.self_teacher.named_parameters() if not p.requires_grad}
+    assert frozen == {'second_laterals', 'down_resamples', 'down_fusions',
+                      'down_nodes'}
