@@ -17,8 +17,8 @@ import glob, os, os.path as osp, subprocess, sys
 import frskd_seg
 assert frskd_seg.__file__.startswith(os.environ['SITE']), frskd_seg.__file__
 from mmengine.config import Config
-from frskd_seg.analysis.gain_study import run_study
-from frskd_seg.analysis.recipe_check import mmseg_config_dir
+from frskd_seg.study.gain_study import run_study
+from frskd_seg.study.recipe_check import mmseg_config_dir
 from frskd_seg.apis import export_student
 from frskd_seg.datasets.retarget import write_voc0712_config
 

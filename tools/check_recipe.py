@@ -41,13 +41,13 @@ def main():
     parser.add_argument('--write-sample', metavar='FILE',
                         help='also write one config per (decode head, '
                         'backbone) type pair to FILE (the suite\'s sample: '
-                        'tests/test_analysis/recipe_sample.txt)')
+                        'tests/test_study/recipe_sample.txt)')
     args = parser.parse_args()
     warnings.simplefilter('ignore')  # third-party deprecations, per config
 
     import frskd_seg  # noqa: F401
-    from frskd_seg.analysis.recipe_check import (list_configs, report,
-                                                 run_checks, write_sample)
+    from frskd_seg.study.recipe_check import list_configs, run_checks
+    from frskd_seg.study.recipe_report import report, write_sample
     from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=True)
 

@@ -9,8 +9,8 @@ else prints the differences and exits 1.
 import argparse
 import sys
 
-from frskd_seg.analysis.compare_runs import (compare_runs, last_log,
-                                             logged_values)
+from frskd_seg.study.compare_runs import (compare_runs, last_log,
+                                          logged_values)
 
 
 def main():

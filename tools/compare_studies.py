@@ -9,8 +9,8 @@ could detect, and whether the two studies share their twin runs.
 """
 import argparse
 
-from frskd_seg.analysis.compare_studies import (compare_studies,
-                                                difference_table, load_study)
+from frskd_seg.study.compare_studies import (compare_studies,
+                                             difference_table, load_study)
 
 
 def main():

@@ -22,8 +22,7 @@ all than one 2-thread run). T is part of the runs' cache key: on a CPU the
 thread count changes the floating-point sums, so 1- and 2-thread runs are
 different samples. --warm-start-from RUNS/<key> (the runs of another FRSKD
 config, e.g. the study of the config without --cfg-options): a variant of
-the distillation terms alone (loss_kd, a parameter-free loss_feat; or
-teacher_grad_schedule=distill over teacher_grad_scale=0) equals
+the distillation terms alone (loss_kd, a parameter-free loss_feat) equals
 that config's runs until distillation starts, so its FRSKD runs resume from
 their warm-up-end checkpoints -- the same result, in a third of the time;
 anything else that differs is refused with the differences named.
@@ -39,7 +38,7 @@ import os.path as osp
 import shlex
 import sys
 
-from frskd_seg.analysis.gain_study import default_jobs, run_study
+from frskd_seg.study.gain_study import default_jobs, run_study
 from frskd_seg.cli.config_utils import add_common_arguments, load_config
 from frskd_seg.cli.console import known_noise_silenced
 from mmseg.utils import register_all_modules

@@ -34,8 +34,9 @@ def main():
             problems += 1
             print(f'{year} {split:<9} PROBLEM: {error}')
     if problems:
-        print(f'{problems} of {len(SPLITS)} splits have problems; see the '
-              'README (section 3) for the expected layout')
+        print(f'{problems} of {len(SPLITS)} splits have problems; see '
+              'the README ("Training and testing on the real PASCAL VOC") '
+              'for the expected layout')
         sys.exit(1)
     print('all splits ok')
 

@@ -7,7 +7,7 @@
 # defaults: the official segmentation layout (the self-teacher downstream of
 # the student's decoder, refining the backbone levels below the decode head's
 # input and the head's pre-classifier map), with three choices of the paired
-# gain study (README, section 8; chosen on the validation split) departing
+# gain study (docs/results.md; chosen on the validation split) departing
 # from the official code: the self-teacher's head, the student's own kind of
 # classifier (1x1 conv), reads the finest refined level T1 (stride 4) rather
 # than the refined head map; its CE does not reach the student
@@ -18,7 +18,7 @@
 # the first 2/3, then a sigmoid ramp-up over the last 1/3 (official: 40 + 20
 # of 60 epochs).
 # Widths max(32, c_1 / 2) on the finest level and the student's ratios above
-# it (128, 256, 512, 256 on ResNet-50-D8: 0.5 x; README, "Cost").
+# it (128, 256, 512, 256 on ResNet-50-D8: 0.5 x; docs/cost.md).
 frskd_model = dict(
     type='FRSKDEncoderDecoder',
     # in_channels are measured from the student at build; widths

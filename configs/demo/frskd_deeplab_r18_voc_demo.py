@@ -1,6 +1,6 @@
 # CPU demo, FRSKD: deeplab_r18_voc_demo.py plus the self-teacher -- the two
 # lines of the recipe (the segmentor's defaults are the design the paired
-# study chose on its validation split, README section 8), plus scoring the
+# study chose on its validation split, docs/results.md), plus scoring the
 # self-teacher. The self-teacher sits downstream of the student's decoder: it
 # refines the backbone levels F1..F3 and the ASPP head's pre-classifier map,
 # 32 channels on the finest level (the width rule max(32, c_1 / 2)) and the
@@ -12,7 +12,7 @@
 # until distillation starts). No
 # distillation for the first 2/3 of the run, a sigmoid ramp-up over the last
 # third (fractions: a shortened run still distils); attention transfer
-# alone, beta 100 (no KL: the paired study's choice, README section 8).
+# alone, beta 100 (no KL: the paired study's choice, docs/results.md).
 _base_ = './deeplab_r18_voc_demo.py'
 
 model = dict(

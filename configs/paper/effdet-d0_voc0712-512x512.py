@@ -19,7 +19,7 @@
 # The schedule is in epochs, so none of these changes it.
 #
 # Where the official code and mmseg's conventions differ, this follows mmseg
-# (README, "The paper's model"):
+# (docs/paper_model.md):
 # - data: mmseg's VOC pipelines -- random resize 0.5-2.0 of 2048x512, a 512
 #   crop with cat_max_ratio 0.75, flip, photometric distortion; masks padded
 #   with 255 (ignored), evaluation at the original image size. Official:

@@ -14,6 +14,7 @@ import os.path as osp
 import torch
 
 from frskd_seg.utils.checkpoint import load_local_checkpoint
+from frskd_seg.utils.errors import ConfigError
 
 
 def save_backbone_weights(checkpoint: str, out: str,
@@ -37,9 +38,9 @@ def save_backbone_weights(checkpoint: str, out: str,
         for key, value in state.items() if key.startswith(prefix)
     }
     if not weights:
-        raise ValueError(f'{checkpoint} holds no weights under {prefix!r}; '
-                         f'its keys start with: '
-                         f'{sorted({k.split(".")[0] for k in state})}')
+        raise ConfigError(f'{checkpoint} holds no weights under {prefix!r}; '
+                          f'its keys start with: '
+                          f'{sorted({k.split(".")[0] for k in state})}')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     torch.save(dict(state_dict=weights,
                     meta=dict(source=osp.abspath(checkpoint),

@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.datasets.retarget import not_voc_datasets
 from frskd_seg.evaluation.metrics import TEACHER_PRED_KEY, scores_teacher
+from frskd_seg.utils.errors import ConfigError
 
 
 def set_data_root(cfg: Config, data_root: str) -> int:
@@ -40,7 +41,7 @@ def load_config(config: str, cfg_options: Optional[dict] = None,
                 f'--data-root {data_root!r} is not a directory')
         not_voc = not_voc_datasets(cfg)
         if not_voc:
-            raise ValueError(
+            raise ConfigError(
                 f'--data-root {data_root!r} points every data set at one '
                 'VOCdevkit, but this config has data sets that are not '
                 'VOCdevkit splits: ' + '; '.join(not_voc) + '. Set their '
@@ -63,7 +64,7 @@ def check_distill_schedule(cfg: Config) -> None:
     cannot run with the config's training loop
     (:meth:`DistillSchedule.check_loop`)."""
     from frskd_seg.models.segmentors import is_frskd_model
-    from frskd_seg.models.utils import model_distill_schedule
+    from frskd_seg.models.segmentors import model_distill_schedule
     model = cfg.get('model', {})
     if is_frskd_model(model):
         model_distill_schedule(model).check_loop(cfg.get('train_cfg'))
@@ -126,7 +127,7 @@ def init_distributed_on_cpu(cfg: Config) -> None:
         return
     backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend')
     if backend != 'gloo':
-        raise ValueError(
+        raise ConfigError(
             f'env_cfg.dist_cfg.backend={backend!r} needs GPUs, and this '
             'machine has none: add --cfg-options '
             'env_cfg.dist_cfg.backend=gloo')
@@ -151,7 +152,7 @@ def check_teacher_metric(cfg: Config, evaluator: str) -> None:
     predicts = is_frskd_model(model) and model.get('evaluate_teacher')
     scored = scores_teacher(cfg[evaluator])
     if scored and not predicts:
-        raise ValueError(
+        raise ConfigError(
             f"{evaluator} scores the self-teacher's prediction "
             '(pred_teacher_sem_seg), which this model does not make: set '
             'model.evaluate_teacher=True (an FRSKD model), or remove that '

@@ -11,7 +11,10 @@ from typing import Optional
 from mmengine.config import Config
 from mmengine.runner import Runner, find_latest_checkpoint
 
+from frskd_seg.datasets.checks import DatasetCheckError
 from frskd_seg.datasets.dataset_configs import DATALOADERS
+from frskd_seg.models.segmentors import UnsupportedStudentError
+from frskd_seg.utils.errors import ConfigError
 
 
 def align_helper_variables(cfg: Config,
@@ -66,24 +69,35 @@ def known_noise_silenced():
         yield
 
 
-#: what a config, its data or its weights can be wrong with, raised while
-#: the tools read the config and build the model: one line on the terminal
-USER_ERRORS = (ValueError, KeyError, TypeError, FileNotFoundError,
-               NotImplementedError)
+#: what a config, its data or its weights can be wrong with, raised on
+#: purpose with a message that says what to do: one line on the terminal
+#: (with a registry's KeyError for a misspelt ``type``, :func:`is_user_error`)
+USER_ERRORS = (ConfigError, FileNotFoundError, UnsupportedStudentError,
+               DatasetCheckError)
 #: set (to anything) to get the traceback of a user error
 TRACEBACK_SWITCH = 'FRSKD_TRACEBACK'
 
 
+def is_user_error(error: BaseException, errors=USER_ERRORS) -> bool:
+    """Whether ``error`` is a config mistake to state in one line: one of
+    ``errors``, or mmengine's KeyError for a ``type`` no registry holds.
+    Anything else raised in the library's code is a bug: its traceback
+    shows."""
+    return isinstance(error, errors) or (
+        type(error) is KeyError and 'registry' in str(error))
+
+
 @contextlib.contextmanager
 def user_errors_briefly(errors=USER_ERRORS):
-    """Within: an error of the ``errors`` types ends the tool with its
+    """Within: a user error (:func:`is_user_error`) ends the tool with its
     message on one line (exit code 2, as argparse's errors) instead of a
     traceback through mmengine's builders; ``FRSKD_TRACEBACK=1`` shows the
-    traceback."""
+    traceback. Other exceptions pass unchanged."""
     try:
         yield
-    except errors as error:
-        if os.environ.get(TRACEBACK_SWITCH):
+    except Exception as error:
+        if not is_user_error(error, errors) or os.environ.get(
+                TRACEBACK_SWITCH):
             raise
         print(f'error: {type(error).__name__}: {error}\n(the traceback: '
               f'run again with {TRACEBACK_SWITCH}=1)', file=sys.stderr)

@@ -9,6 +9,7 @@ from typing import List, Tuple
 from mmengine.config import Config
 
 from frskd_seg.datasets.dataset_configs import leaf_datasets
+from frskd_seg.utils.errors import ConfigError
 
 #: ``--smoke``: training iterations, and images per validation/test data set
 SMOKE_ITERS = 10
@@ -40,9 +41,9 @@ def training_crop(cfg: Config) -> Tuple[int, int]:
             if step.get('type') == 'RandomCrop':
                 size = step['crop_size']
                 return (size, size) if isinstance(size, int) else tuple(size)
-    raise ValueError('--crop scales the config to a new training crop, but '
-                     'the training pipeline has no RandomCrop (crop_size) '
-                     'to scale from')
+    raise ConfigError('--crop scales the config to a new training crop, but '
+                      'the training pipeline has no RandomCrop (crop_size) '
+                      'to scale from')
 
 
 def scale_to_crop(cfg: Config, crop: int) -> float:
@@ -52,7 +53,7 @@ def scale_to_crop(cfg: Config, crop: int) -> float:
     stride, by ``crop / (the old crop's longer side)`` -- so a crop covers
     about the same part of an image as before. Returns the factor."""
     if crop < 8:
-        raise ValueError(f'--crop must be at least 8 pixels, got {crop}')
+        raise ConfigError(f'--crop must be at least 8 pixels, got {crop}')
     old = training_crop(cfg)
     factor = crop / max(old)
 

@@ -9,6 +9,7 @@ from mmengine.logging import print_log
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
+from frskd_seg.utils.errors import ConfigError
 from .config_utils import (add_common_arguments, add_teacher_metric,
                            check_teacher_metric, init_distributed_on_cpu,
                            load_config, parse_tool_args, scores_teacher)
@@ -67,9 +68,9 @@ def build_test_config(args: argparse.Namespace) -> Config:
     if args.teacher:
         from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
         if not is_frskd_model(cfg.model):
-            raise ValueError('--teacher needs an FRSKD config (model.type '
-                             f'one of {sorted(STUDENT_TYPES)}), got '
-                             f"{cfg.model.get('type')!r}")
+            raise ConfigError('--teacher needs an FRSKD config (model.type '
+                              f'one of {sorted(STUDENT_TYPES)}), got '
+                              f"{cfg.model.get('type')!r}")
         if cfg.model.get('evaluate_teacher') and scores_teacher(
                 cfg.test_evaluator):
             print_log('--teacher: the config already evaluates and scores '

@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
+from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import RUNNERS
 from .config_utils import (add_common_arguments, check_teacher_metric,
                            check_distill_schedule, init_distributed_on_cpu,
@@ -55,12 +56,12 @@ def build_train_config(args: argparse.Namespace) -> Config:
                 logger='current',
                 level=logging.WARNING)
         elif optim_wrapper != 'OptimWrapper':
-            raise ValueError(
+            raise ConfigError(
                 '--amp needs optim_wrapper.type OptimWrapper (it becomes '
                 f'AmpOptimWrapper), but the config has {optim_wrapper!r}')
         else:
             if not torch.cuda.is_available():
-                raise ValueError(
+                raise ConfigError(
                     "--amp needs a GPU: mmengine's AmpOptimWrapper runs on "
                     'CUDA (or NPU/MLU/MUSA) devices, and this machine has '
                     'none; train without --amp')

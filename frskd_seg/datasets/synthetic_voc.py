@@ -57,7 +57,7 @@ class SplitSizes:
     The defaults train on 120 images (VOC2007 trainval + VOC2012 train) and
     hold out 200 (VOC2012 val, to choose designs on) and 300 (VOC2007 test,
     to report): held-out splits large enough that a paired study resolves
-    about 1 mIoU (README, section 8), still cheap to evaluate.
+    about 1 mIoU (docs/results.md), still cheap to evaluate.
     """
     voc07_train: int = 30
     voc07_val: int = 30

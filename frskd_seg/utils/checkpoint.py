@@ -23,6 +23,8 @@ import torch
 from mmengine.logging import print_log
 from mmengine.runner import CheckpointLoader
 
+from frskd_seg.utils.errors import ConfigError
+
 
 def load_local_checkpoint(filename: str, map_location=None):
     """mmengine's local-file checkpoint loader, working under torch >= 2.6.
@@ -52,7 +54,7 @@ def load_local_checkpoint(filename: str, map_location=None):
             return torch.load(filename, map_location=map_location,
                               weights_only=False)
     except Exception as error:  # torch's errors do not name the file
-        raise ValueError(
+        raise ConfigError(
             f'{filename} is not a readable PyTorch checkpoint (truncated, '
             f'corrupted or another format): {type(error).__name__}: '
             f'{error}') from error

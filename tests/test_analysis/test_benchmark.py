@@ -55,11 +55,11 @@ def test_benchmarked_model_is_deployed_and_distils_at_full_weight():
     model = build_benchmark_model(cfg, 'cpu')
     # inference times the student alone, as deployed
     assert model.evaluate_teacher is False
-    assert model.current_distill_weight == 1.0
+    assert model.distill_schedule.current() == 1.0
     cfg.model.distill_schedule = dict(type='DistillSchedule', warmup=40,
                                       by_epoch=True)
     assert build_benchmark_model(
-        cfg, 'cpu').current_distill_weight == 1.0
+        cfg, "cpu").distill_schedule.current() == 1.0
 
 
 def test_explicit_baseline_and_wrong_order():
@@ -151,7 +151,7 @@ def test_table_warns_about_noisy_repeats_and_aligns_rows():
 def test_profiler_output_is_kept_off_the_terminal(capfd):
     import os
 
-    from frskd_seg.analysis.benchmark import _quiet_stderr
+    from frskd_seg.analysis.timing import _quiet_stderr
     with _quiet_stderr():
         os.write(2, b'USDT: profiler_start\n')
     os.write(2, b'after\n')

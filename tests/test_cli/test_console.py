@@ -89,3 +89,23 @@ def test_a_user_error_is_one_line_and_the_traceback_is_a_switch(
     monkeypatch.setenv('FRSKD_TRACEBACK', '1')
     proc = run_python(*args)
     assert proc.returncode == 1 and 'Traceback' in proc.stderr
+
+
+def test_only_config_mistakes_are_one_line():
+    """A deliberate config error (and a registry's KeyError for a misspelt
+    type) ends the tool in one line; any other exception raised in the
+    library's code is a bug and keeps its traceback."""
+    from frskd_seg.cli.console import user_errors_briefly
+    from frskd_seg.utils.errors import ConfigError, ConfigTypeError
+    for mistake in (ConfigError('bad'), ConfigTypeError('unknown key'),
+                    KeyError('NoSuchNeck is not in the mmseg::model '
+                             'registry')):
+        with pytest.raises(SystemExit) as exit_info:
+            with user_errors_briefly():
+                raise mistake
+        assert exit_info.value.code == 2
+    for bug in (ValueError('a shape'), TypeError('an argument'),
+                KeyError('a key')):
+        with pytest.raises(type(bug)):
+            with user_errors_briefly():
+                raise bug

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 
 from frskd_seg.apis import export_student
-from frskd_seg.models.utils import model_distill_schedule
+from frskd_seg.models.segmentors import model_distill_schedule
 from mmseg.models.segmentors import EncoderDecoder
 from tests.conftest import REPO, build_model, load_config, make_batch
 from tests.test_models.test_decode_heads.test_efficientdet_seg_head import \
@@ -138,22 +138,28 @@ def test_epoch_schedule_needs_an_epoch_loop(message_hub, monkeypatch):
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=6250)
     with pytest.raises(ValueError, match=r"schedule in epochs \("
                        r"DistillSchedule\(warmup=40, rampup=20, by_epoch="
-                       r"True\)\) but train_cfg is not an EpochBasedTrainLoop"
-                       r" \(got 'IterBasedTrainLoop'\)"):
+                       r"True\)\) but trains in 'IterBasedTrainLoop'"):
         check_distill_schedule(cfg)
-    # at run time, a loop shorter than the schedule is warned about once
-    from frskd_seg.models.utils import distill_schedule
+    # at run time (any Runner: mmseg's tools/train.py too) an iteration
+    # loop -- one epoch in the MessageHub -- is warned about at the first
+    # step, and a loop shorter than the schedule too
+    from frskd_seg.models.segmentors import distill_schedule
     logged = []
     monkeypatch.setattr(distill_schedule, 'print_log',
                         lambda msg, **kwargs: logged.append((msg, kwargs)))
     model = build(FRSKD)
     message_hub.update_info('max_epochs', 1)
     for _ in range(2):
-        assert model.current_distill_weight == 0.0
+        assert model.distill_schedule.current() == 0.0
     [(msg, kwargs)] = [x for x in logged if 'distillation schedule' in x[0]]
     assert msg.startswith('the distillation schedule (warm-up 40 + ramp-up '
                           '20 epochs) ends after the training loop (1 '
                           'epochs), so this run never distils')
+    model = build(FRSKD)
+    model.distill_schedule = distill_schedule.DistillSchedule(
+        2 / 3, 1 / 3, by_epoch=True)
+    model.distill_schedule.current()
+    assert any('trains in a loop of one epoch' in m for m, _ in logged)
     assert kwargs['level'] == logging.WARNING
 
 
@@ -198,6 +204,6 @@ def test_cpu_demo_of_the_paper_model_is_the_paper_model():
     assert {k: v.shape for k, v in demo.state_dict().items()} == {
         k: v.shape for k, v in paper.state_dict().items()}
     assert demo.teacher_grad_scale == 1.0
-    from frskd_seg.analysis.gain_study import study_configs
+    from frskd_seg.study.gain_study import study_configs
     arms = study_configs(cfg)
     assert arms['twin'].model.type == 'EncoderDecoder'

@@ -2,6 +2,7 @@
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import HOOKS
 
 
@@ -25,7 +26,7 @@ class ResumeCheckHook(Hook):
             return
         state = checkpoint.get('state_dict', checkpoint)
         if not any(k.startswith('self_teacher.') for k in state):
-            raise ValueError(
+            raise ConfigError(
                 'cannot resume an FRSKD run from a checkpoint without '
                 'self_teacher.* weights (not written by an FRSKD run); to '
                 'start FRSKD from plain mmseg weights, set load_from to it '

@@ -7,6 +7,7 @@ from typing import Sequence, Tuple
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 
@@ -53,11 +54,11 @@ class TappedEfficientNet(BaseModule):
         if not taps or not all(
                 len(t) == 2 and all(isinstance(i, Integral) and i >= 0
                                     for i in t) for t in taps):
-            raise ValueError('TappedEfficientNet taps must be (stage, block) '
-                             f'pairs of ints >= 0, got {taps!r}')
+            raise ConfigError('TappedEfficientNet taps must be (stage, block) '
+                              f'pairs of ints >= 0, got {taps!r}')
         if sorted(set(taps)) != taps:
-            raise ValueError('TappedEfficientNet taps must be in running '
-                             f'order without repeats, got {taps!r}')
+            raise ConfigError('TappedEfficientNet taps must be in running '
+                              f'order without repeats, got {taps!r}')
         cfg = copy.deepcopy(efficientnet)
         cfg.setdefault('out_indices', (max(taps[-1][0], 1), ))
         self.net = MODELS.build(cfg)
@@ -65,7 +66,7 @@ class TappedEfficientNet(BaseModule):
             stages = len(self.net.layers)
             if stage >= stages or block >= len(self._blocks(stage)):
                 blocks = [len(self._blocks(s)) for s in range(stages)]
-                raise ValueError(
+                raise ConfigError(
                     f'TappedEfficientNet tap {(stage, block)} does not exist: '
                     f'the network built has stages 0..{stages - 1} with '
                     f'{blocks} blocks (raise its out_indices to build later '

@@ -7,6 +7,7 @@ from typing import List
 import torch.nn as nn
 from torch import Tensor
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from ..utils import biased_conv_module
@@ -35,14 +36,14 @@ class EfficientDetSegHead(BaseDecodeHead):
 
     def __init__(self, num_convs: int = 1, kernel_size: int = 3, **kwargs):
         if not isinstance(num_convs, Integral) or num_convs < 0:
-            raise ValueError('EfficientDetSegHead num_convs must be an int >= '
-                             f'0, got {num_convs!r}')
+            raise ConfigError('EfficientDetSegHead num_convs must be an int >= '
+                              f'0, got {num_convs!r}')
         if not isinstance(kernel_size, Integral) or kernel_size % 2 != 1:
-            raise ValueError('EfficientDetSegHead kernel_size must be an odd '
-                             f'int, got {kernel_size!r}')
+            raise ConfigError('EfficientDetSegHead kernel_size must be an odd '
+                              f'int, got {kernel_size!r}')
         super().__init__(**kwargs)
         if num_convs == 0 and self.in_channels != self.channels:
-            raise ValueError(
+            raise ConfigError(
                 'EfficientDetSegHead with num_convs=0 classifies its input: '
                 f'channels ({self.channels}) must equal in_channels '
                 f'({self.in_channels})')

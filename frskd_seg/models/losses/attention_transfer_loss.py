@@ -1,13 +1,14 @@
 """Attention-transfer feature distillation, the β term (docs/method.md,
 Losses)."""
 from numbers import Real
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
 from .utils import check_feature_pairs, check_loss_weight
 
@@ -45,16 +46,9 @@ class AttentionTransferLoss(nn.Module):
     it is kept as is. Student and teacher maps may have different channels
     but must share their spatial size. Computed in float32 (safe under AMP).
 
-    ``levels`` picks the pairs compared (indices into the sequences; None:
-    all, official). With the self-teacher's head on its finest level T1
-    only T1 is trained (the bottom-up path that makes T2..Tn gets no loss
-    and keeps its initial weights), so ``levels=(0,)`` transfers attention
-    towards the trained target alone.
-
     Args:
         p (float): Power of the attention map (official: 2).
         loss_weight (float): β.
-        levels (Sequence[int], optional): The level pairs compared (above).
         loss_name (str): Key of this term in the loss dict; must contain
             'loss' for mmengine to add it to the total.
 
@@ -65,19 +59,11 @@ class AttentionTransferLoss(nn.Module):
     """
 
     def __init__(self, p: float = 2.0, loss_weight: float = 1.0,
-                 levels: Optional[Sequence[int]] = None,
                  loss_name: str = 'loss_at'):
         super().__init__()
         if not isinstance(p, Real) or p <= 0:
-            raise ValueError(f'{loss_name}: p must be a number > 0, got {p!r}')
-        if levels is not None and (
-                isinstance(levels, (str, bytes)) or not levels
-                or not all(isinstance(i, int) and i >= 0 for i in levels)):
-            raise ValueError(f'{loss_name}: levels must be None (all) or a '
-                             'non-empty sequence of level indices >= 0, got '
-                             f'{levels!r}')
+            raise ConfigError(f'{loss_name}: p must be a number > 0, got {p!r}')
         self.p = float(p)
-        self.levels = None if levels is None else tuple(levels)
         self.loss_weight = check_loss_weight(loss_weight, loss_name)
         self._loss_name = loss_name
 
@@ -92,20 +78,12 @@ class AttentionTransferLoss(nn.Module):
             teacher_feats = [teacher_feats]
         check_feature_pairs(self._loss_name, student_feats, teacher_feats,
                             len(student_feats))
-        levels = range(len(student_feats)) if self.levels is None else \
-            self.levels
-        if max(levels) >= len(student_feats):
-            raise ValueError(
-                f'{self._loss_name}: levels={self.levels} but the student '
-                f'and self-teacher give {len(student_feats)} levels')
         loss = student_feats[0].new_zeros((), dtype=torch.float32)
-        for level in levels:
-            fs, ft = student_feats[level], teacher_feats[level]
+        for fs, ft in zip(student_feats, teacher_feats):
             diff = spatial_attention(fs, self.p) - spatial_attention(
                 ft.detach(), self.p)
             loss = loss + diff.pow(2).mean()
         return self.loss_weight * loss
 
     def extra_repr(self) -> str:
-        return (f'p={self.p}, loss_weight={self.loss_weight}, '
-                f'levels={self.levels}')
+        return f'p={self.p}, loss_weight={self.loss_weight}'

@@ -7,6 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
 from .utils import check_loss_weight
 
@@ -29,50 +30,31 @@ class PixelKLDivLoss(nn.Module):
     the teacher's stride-4 map is shrunk, its boundary detail averaged
     away; cheaper, and needs no label).
 
-    Which pixels are averaged (``pixels``): ``'all'`` (official),
-    ``'labelled'`` (leaves out pixels labelled ``ignore_index``), or
-    ``'void'`` (only those: the object boundaries and unlabelled regions,
-    where the student gets no CE and the teacher is its only signal). The
-    label is nearest-resized to the size the KL is taken at; a batch with
-    no selected pixel gives 0.
-
     Args:
         tau (float): Temperature τ > 0 (official segmentation: 1).
         loss_weight (float): α.
         resolution (str): ``'label'`` or ``'student'`` (above).
-        pixels (str): ``'all'``, ``'labelled'`` or ``'void'`` (above).
-        ignore_index (int): The label of void pixels (mmseg's 255).
         loss_name (str): Key of this term in the loss dict.
 
     Shapes:
         student_logits (B, K, H, W), teacher_logits (B, K, H', W'),
         seg_label (B, H'', W'') or (B, 1, H'', W'') -> scalar. ``seg_label``
-        is needed unless ``resolution='student'`` and ``pixels='all'``.
+        (only its size is read) is needed with ``resolution='label'``.
     """
 
     RESOLUTIONS = ('student', 'label')
-    PIXELS = ('all', 'labelled', 'void')
 
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0,
-                 resolution: str = 'label', pixels: str = 'all',
-                 ignore_index: int = 255, loss_name: str = 'loss_kd'):
+                 resolution: str = 'label', loss_name: str = 'loss_kd'):
         super().__init__()
         if not isinstance(tau, Real) or tau <= 0:
-            raise ValueError(f'tau must be a number > 0, got {tau!r}')
+            raise ConfigError(f'tau must be a number > 0, got {tau!r}')
         if resolution not in self.RESOLUTIONS:
-            raise ValueError(f'{loss_name}: resolution must be one of '
-                             f'{self.RESOLUTIONS}, got {resolution!r}')
-        if pixels not in self.PIXELS:
-            raise ValueError(f'{loss_name}: pixels must be one of '
-                             f'{self.PIXELS}, got {pixels!r}')
-        if not isinstance(ignore_index, int):
-            raise ValueError(f'{loss_name}: ignore_index must be an int (the '
-                             f'label of void pixels), got {ignore_index!r}')
+            raise ConfigError(f'{loss_name}: resolution must be one of '
+                              f'{self.RESOLUTIONS}, got {resolution!r}')
         self.tau = float(tau)
         self.loss_weight = check_loss_weight(loss_weight, loss_name)
         self.resolution = resolution
-        self.pixels = pixels
-        self.ignore_index = ignore_index
         self._loss_name = loss_name
 
     @property
@@ -81,7 +63,7 @@ class PixelKLDivLoss(nn.Module):
 
     @property
     def needs_label(self) -> bool:
-        return self.resolution == 'label' or self.pixels != 'all'
+        return self.resolution == 'label'
 
     def forward(self, student_logits: Tensor, teacher_logits: Tensor,
                 seg_label: Optional[Tensor] = None) -> Tensor:
@@ -96,8 +78,8 @@ class PixelKLDivLoss(nn.Module):
             seg_label = seg_label[:, None]
         if self.needs_label and seg_label is None:
             raise ValueError(
-                f'{self._loss_name}: resolution={self.resolution!r}, '
-                f'pixels={self.pixels!r} needs the label (seg_label)')
+                f"{self._loss_name}: resolution='label' needs the label "
+                '(seg_label): the KL is taken at its size')
         with torch.autocast(device_type=student_logits.device.type,
                             enabled=False):
             zs = student_logits.float()
@@ -113,20 +95,8 @@ class PixelKLDivLoss(nn.Module):
             log_ps = F.log_softmax(zs / self.tau, dim=1)
             log_pt = F.log_softmax(zt / self.tau, dim=1)
             kl = (log_pt.exp() * (log_pt - log_ps)).sum(dim=1)  # (B, H, W)
-            if self.pixels == 'all':
-                kl_mean = kl.mean()
-            else:
-                chosen = self._pixel_mask(seg_label, kl.shape[1:])
-                kl_mean = (kl * chosen).sum() / chosen.sum().clamp(min=1)
-            return self.loss_weight * self.tau**2 * kl_mean
-
-    def _pixel_mask(self, seg_label: Tensor, size) -> Tensor:
-        if seg_label.shape[2:] != size:
-            seg_label = F.interpolate(seg_label.float(), size=size,
-                                      mode='nearest')
-        void = seg_label[:, 0] == self.ignore_index
-        return (void if self.pixels == 'void' else ~void).float()
+            return self.loss_weight * self.tau**2 * kl.mean()
 
     def extra_repr(self) -> str:
         return (f'tau={self.tau}, loss_weight={self.loss_weight}, '
-                f'resolution={self.resolution!r}, pixels={self.pixels!r}')
+                f'resolution={self.resolution!r}')

@@ -1,13 +1,15 @@
 """Argument checks shared by the distillation losses."""
 from numbers import Real
 
+from frskd_seg.utils.errors import ConfigError
+
 
 def check_loss_weight(loss_weight, loss_name: str = 'loss') -> float:
     """``loss_weight`` as a float; a ValueError naming the loss unless it
     is a number >= 0."""
     if not isinstance(loss_weight, Real) or loss_weight < 0:
-        raise ValueError(f'{loss_name}: loss_weight must be a number >= 0, '
-                         f'got {loss_weight!r}')
+        raise ConfigError(f'{loss_name}: loss_weight must be a number >= 0, '
+                          f'got {loss_weight!r}')
     return float(loss_weight)
 
 
@@ -30,6 +32,6 @@ def check_feature_pairs(loss_name: str, student_feats, teacher_feats,
 def check_channel_pairs(student_channels, teacher_channels) -> None:
     """One teacher width per student level, for losses with adapters."""
     if len(student_channels) != len(teacher_channels):
-        raise ValueError(
+        raise ConfigError(
             f'student_channels {list(student_channels)} and '
             f'teacher_channels {list(teacher_channels)} differ in length')

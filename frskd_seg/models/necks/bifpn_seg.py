@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 from ..utils import biased_conv_module
@@ -121,11 +122,11 @@ class BiFPNSeg(BaseModule):
         channels = list(in_channels)
         if len(channels) < 2 or len(set(channels)) != 1 or not all(
                 isinstance(c, Integral) and c > 0 for c in channels):
-            raise ValueError(
+            raise ConfigError(
                 'BiFPNSeg needs >= 2 levels with the same number of channels '
                 f'(its nodes are per-channel), got in_channels={channels!r}')
         if not isinstance(num_layers, Integral) or num_layers < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'BiFPNSeg num_layers must be an int >= 1, got {num_layers!r}')
         self.in_channels: List[int] = channels
         self.out_channels: List[int] = list(channels)

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 from ..utils import biased_conv_module
@@ -62,19 +63,19 @@ class EfficientDetSegNeck(BaseModule):
         in_channels = list(in_channels)
         if not in_channels or not all(
                 isinstance(c, Integral) and c > 0 for c in in_channels):
-            raise ValueError('EfficientDetSegNeck needs >= 1 input level with '
-                             f'channels > 0, got in_channels={in_channels!r}')
+            raise ConfigError('EfficientDetSegNeck needs >= 1 input level with '
+                              f'channels > 0, got in_channels={in_channels!r}')
         for name, value, low in (('channels', channels, 1),
                                  ('num_extra_levels', num_extra_levels, 0),
                                  ('num_bifpn_layers', num_bifpn_layers, 0)):
             if not isinstance(value, Integral) or value < low:
-                raise ValueError(f'EfficientDetSegNeck {name} must be an int '
-                                 f'>= {low}, got {value!r}')
+                raise ConfigError(f'EfficientDetSegNeck {name} must be an int '
+                                  f'>= {low}, got {value!r}')
         num_levels = len(in_channels) + num_extra_levels
         if num_bifpn_layers and num_levels < 2:
-            raise ValueError('EfficientDetSegNeck: BiFPN layers need >= 2 '
-                             f'levels, got {len(in_channels)} input level(s) '
-                             f'and num_extra_levels={num_extra_levels}')
+            raise ConfigError('EfficientDetSegNeck: BiFPN layers need >= 2 '
+                              f'levels, got {len(in_channels)} input level(s) '
+                              f'and num_extra_levels={num_extra_levels}')
         self.in_channels = in_channels
         self.out_channels = [channels] * num_levels
         conv = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)

@@ -8,6 +8,7 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from frskd_seg.utils.errors import ConfigError, ConfigTypeError
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 from ..utils import (UPSAMPLE_MODES, DepthwiseSeparableBlock, WeightedFusion,
@@ -20,7 +21,7 @@ def default_finest_width(finest_channels: int) -> int:
     none: ``max(32, round(c_1 / 2))`` for a student whose finest level has
     ``c_1`` channels.
 
-    Both settings the project measured (README, section 8) follow it: the
+    Both settings the project measured (docs/results.md) follow it: the
     CPU demo's student (``c_1 = 16``: 32, twice the student) and a
     ResNet-50-D8 (``c_1 = 256``: 128, half). At 32 on the ResNet-50 (an
     eighth) the self-teacher only caught up with its student by the end
@@ -120,9 +121,10 @@ class SelfTeacherNeck(BaseModule):
             (official: 2).
         top_down_only (bool): No bottom-up path; the outputs are ``T_1``
             and ``P_2..P_n`` (above).
-        bottom_up_laterals (bool): Use the second laterals ``L'_i`` in the
-            bottom-up path (official code); False uses ``L_i`` there (the
-            paper's text).
+        bottom_up_laterals (bool, optional): Use the second laterals
+            ``L'_i`` in the bottom-up path (None, True: the official code);
+            False uses ``L_i`` there (the paper's text). Refused with
+            ``top_down_only``, which has no bottom-up path.
         weighted_fusion (bool): Fast normalized fusion weights (official), or
             a plain sum.
         upsample_mode (str): 'nearest' (official) or 'bilinear'.
@@ -146,7 +148,7 @@ class SelfTeacherNeck(BaseModule):
                  finest_width: Optional[int] = None,
                  num_node_convs: int = 2,
                  top_down_only: bool = False,
-                 bottom_up_laterals: bool = True,
+                 bottom_up_laterals: Optional[bool] = None,
                  weighted_fusion: bool = True,
                  upsample_mode: str = 'nearest',
                  fusion_eps: float = 1e-6,
@@ -156,23 +158,34 @@ class SelfTeacherNeck(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.in_channels = self._check_channels('in_channels', in_channels)
         if not self.in_channels:
-            raise ValueError('SelfTeacherNeck needs at least 1 feature level,'
-                             f' got in_channels={list(in_channels)!r}')
+            raise ConfigError('SelfTeacherNeck needs at least 1 feature level,'
+                              f' got in_channels={list(in_channels)!r}')
         n = len(self.in_channels)
         self.out_channels = self._resolve_out_channels(
             out_channels, width_ratio, finest_width, n)
         if not isinstance(num_node_convs, Integral) or num_node_convs < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'num_node_convs must be an int >= 1, got {num_node_convs!r}')
         if upsample_mode not in UPSAMPLE_MODES:
-            raise ValueError(f'upsample_mode must be one of {UPSAMPLE_MODES}, '
-                             f'got {upsample_mode!r}')
+            raise ConfigError(f'upsample_mode must be one of {UPSAMPLE_MODES}, '
+                              f'got {upsample_mode!r}')
         if not isinstance(top_down_only, bool):
-            raise TypeError(
+            raise ConfigTypeError(
                 f'top_down_only must be a bool, got {top_down_only!r}')
+        if top_down_only and bottom_up_laterals is not None:
+            raise ConfigError(
+                f'bottom_up_laterals={bottom_up_laterals!r} sets the '
+                'laterals of the bottom-up path, but this self-teacher is '
+                'top_down_only (the default where its head reads T1 alone: '
+                'nothing would train a bottom-up path); set top_down_only='
+                'False to build one')
         self.num_levels = n
+        self.num_node_convs = int(num_node_convs)
+        self.weighted_fusion = bool(weighted_fusion)
+        self.upsample_mode = upsample_mode
         self.top_down_only = top_down_only
-        self.bottom_up_laterals = bottom_up_laterals and not top_down_only
+        self.bottom_up_laterals = (bottom_up_laterals is not False
+                                   and not top_down_only)
         c, d = self.in_channels, self.out_channels
 
         def lateral(i):
@@ -208,14 +221,23 @@ class SelfTeacherNeck(BaseModule):
             fusion(3 if i < n - 1 else 2) for i in bottom_up)
         self.down_nodes = nn.ModuleList(node(i) for i in bottom_up)
 
+    def extra_repr(self) -> str:
+        """The structure's settings (the widths are in the recipe too)."""
+        bottom_up = ('top_down_only=True' if self.top_down_only else
+                     f'bottom_up_laterals={self.bottom_up_laterals}')
+        return (f'out_channels={self.out_channels}, {bottom_up}, '
+                f'num_node_convs={self.num_node_convs}, '
+                f'weighted_fusion={self.weighted_fusion}, '
+                f'upsample_mode={self.upsample_mode!r}')
+
     @staticmethod
     def _check_channels(name, channels) -> List[int]:
         if isinstance(channels, Integral) or not isinstance(
                 channels, Sequence):
-            raise TypeError(f'{name} must be a sequence of ints (one per '
-                            f'level), got {channels!r}')
+            raise ConfigTypeError(f'{name} must be a sequence of ints (one per '
+                                  f'level), got {channels!r}')
         if not all(isinstance(ch, Integral) and ch > 0 for ch in channels):
-            raise ValueError(
+            raise ConfigError(
                 f'{name} must hold positive ints, got {list(channels)!r}')
         return [int(ch) for ch in channels]
 
@@ -226,19 +248,19 @@ class SelfTeacherNeck(BaseModule):
                 finest_width = default_finest_width(self.in_channels[0])
             if isinstance(finest_width, bool) or not isinstance(
                     finest_width, Integral) or finest_width < 1:
-                raise ValueError('finest_width must be an int >= 1, got '
-                                 f'{finest_width!r}')
+                raise ConfigError('finest_width must be an int >= 1, got '
+                                  f'{finest_width!r}')
             width_ratio = finest_width / self.in_channels[0]
         if out_channels is None:
             if not (isinstance(width_ratio, (int, float)) and width_ratio > 0):
-                raise ValueError(
+                raise ConfigError(
                     f'width_ratio must be > 0, got {width_ratio!r}')
             return [max(1, round(width_ratio * ch)) for ch in self.in_channels]
         if isinstance(out_channels, Integral):
             out_channels = [out_channels] * n
         out_channels = self._check_channels('out_channels', out_channels)
         if len(out_channels) != n:
-            raise ValueError(
+            raise ConfigError(
                 f'out_channels has {len(out_channels)} entries '
                 f'({out_channels!r}) but in_channels has {n} '
                 f'({self.in_channels!r}): give one width per level')

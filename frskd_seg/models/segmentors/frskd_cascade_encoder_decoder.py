@@ -5,7 +5,7 @@ from mmseg.models.segmentors import CascadeEncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType
 from .frskd_mixin import FRSKDMixin
-from .supported_students import FORWARD_THEN_LOSS, UnsupportedStudentError
+from .argument_checks import FORWARD_THEN_LOSS, UnsupportedStudentError
 
 
 @MODELS.register_module()
@@ -24,6 +24,7 @@ class FRSKDCascadeEncoderDecoder(FRSKDMixin, CascadeEncoderDecoder):
     stage would need the previous stage's output.
     """
 
+    STUDENT_CLASS = CascadeEncoderDecoder
     CASCADE = True
     COPIES_DECODE_HEAD = False
 

@@ -19,6 +19,8 @@ class FRSKDEncoderDecoder(FRSKDMixin, EncoderDecoder):
     of its classifier ``cls_seg`` (:class:`HeadTap`).
     """
 
+    STUDENT_CLASS = EncoderDecoder
+
     @property
     def distilled_head(self) -> BaseDecodeHead:
         return self.decode_head

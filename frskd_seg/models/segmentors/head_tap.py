@@ -5,7 +5,7 @@ from typing import Any, List, Tuple
 
 from torch import Tensor, nn
 
-from .supported_students import UnsupportedStudentError
+from .argument_checks import UnsupportedStudentError
 
 
 @dataclass

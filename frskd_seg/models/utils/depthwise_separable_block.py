@@ -5,6 +5,7 @@ from typing import List
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.utils import ConfigType
 
 
@@ -32,7 +33,7 @@ class DepthwiseSeparableBlock(nn.Sequential):
     def __init__(self, in_channels: int, out_channels: int, num_convs: int,
                  norm_cfg: ConfigType, act_cfg: ConfigType):
         if num_convs < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'num_convs must be >= 1, got {num_convs!r}')
         layers: List[nn.Module] = []
         channels = in_channels

@@ -6,6 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from frskd_seg.utils.errors import ConfigError
+
 
 class WeightedFusion(nn.Module):
     """Fuse k same-shaped, non-negative maps: ``sum_k ŵ_k · x_k``.
@@ -32,7 +34,7 @@ class WeightedFusion(nn.Module):
                  eps: float = 1e-6):
         super().__init__()
         if num_inputs < 2:
-            raise ValueError(f'num_inputs must be >= 2, got {num_inputs!r}')
+            raise ConfigError(f'num_inputs must be >= 2, got {num_inputs!r}')
         self.num_inputs = num_inputs
         self.eps = eps
         if weighted:

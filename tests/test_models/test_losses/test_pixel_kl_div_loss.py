@@ -56,43 +56,6 @@ def test_identical_logits_give_zero():
     assert loss.item() == pytest.approx(0, abs=1e-7)
 
 
-def test_labelled_pixels_leave_void_out():
-    zs, zt = logits(5), logits(6)
-    label = torch.tensor([[[0, 255, 1], [2, 255, 255]],
-                          [[255, 1, 1], [0, 0, 2]]])
-    valid = label != 255
-    loss = PixelKLDivLoss(pixels='labelled')(zs, zt, label)
-    assert loss.item() == pytest.approx(
-        reference_kd(zs, zt, 1.0, valid), rel=1e-5)
-    # (B, 1, H, W) labels work as mmseg stacks them; all pixels by default
-    assert PixelKLDivLoss(pixels='labelled')(
-        zs, zt, label[:, None]).item() == pytest.approx(loss.item())
-    assert PixelKLDivLoss()(zs, zt, label).item() == pytest.approx(
-        reference_kd(zs, zt, 1.0), rel=1e-5)
-    # another void label
-    label7 = torch.where(label == 255, 7, label)
-    assert PixelKLDivLoss(pixels='labelled', ignore_index=7)(
-        zs, zt, label7).item() == pytest.approx(loss.item())
-
-
-def test_void_pixels_only():
-    zs, zt = logits(5), logits(6)
-    label = torch.tensor([[[0, 255, 1], [2, 255, 255]],
-                          [[255, 1, 1], [0, 0, 2]]])
-    loss = PixelKLDivLoss(pixels='void')(zs, zt, label)
-    assert loss.item() == pytest.approx(
-        reference_kd(zs, zt, 1.0, label == 255), rel=1e-5)
-    # the void and the labelled means weigh up to the mean over all pixels
-    labelled = PixelKLDivLoss(pixels='labelled')(zs, zt, label)
-    assert (4 * loss + 8 * labelled).item() / 12 == pytest.approx(
-        reference_kd(zs, zt, 1.0), rel=1e-5)
-    # a batch without void pixels: 0, with a gradient of zeros
-    zs.requires_grad_()
-    none = PixelKLDivLoss(pixels='void')(zs, zt, torch.zeros_like(label))
-    none.backward()
-    assert none.item() == 0 and zs.grad.abs().sum() == 0
-
-
 def test_the_default_takes_the_kl_at_the_label_size():
     zs, zt = logits(13, (2, 3, 2, 2)), logits(14, (2, 3, 4, 4))
     label = torch.zeros(2, 8, 8, dtype=torch.long)
@@ -118,32 +81,12 @@ def test_label_resolution_upsamples_both_logits():
     assert loss.item() != pytest.approx(
         PixelKLDivLoss(resolution='student')(zs.detach(), zt).item(),
         rel=1e-3)
-    # void pixels at the label's own resolution: no nearest resizing
-    label[:, :, :3] = 255
-    void = PixelKLDivLoss(resolution='label', pixels='void')(zs, zt, label)
-    assert void.item() == pytest.approx(
-        reference_kd(up_s, up_t, 1.0, label == 255), rel=1e-5)
 
 
-@pytest.mark.parametrize('kwargs', [
-    dict(),  # the default: the KL at the label's size
-    dict(resolution='student', pixels='void'),
-    dict(resolution='student', pixels='labelled')
-])
-def test_options_that_need_the_label_say_so(kwargs):
-    with pytest.raises(ValueError, match='loss_kd: .* needs the label'):
-        PixelKLDivLoss(**kwargs)(logits(0), logits(1))
-
-
-def test_label_is_resized_to_logits_size_by_nearest():
-    zs, zt = logits(7, (1, 3, 2, 2)), logits(8, (1, 3, 2, 2))
-    label = torch.zeros(1, 4, 4, dtype=torch.long)
-    label[0, :2, :2] = 255  # the top-left logit pixel, nearest-downsampled
-    valid = torch.tensor([[[False, True], [True, True]]])
-    kd = PixelKLDivLoss(resolution='student', pixels='labelled')
-    loss = kd(zs, zt, label)
-    assert loss.item() == pytest.approx(
-        reference_kd(zs, zt, 1.0, valid), rel=1e-5)
+def test_the_label_size_needs_the_label():
+    with pytest.raises(ValueError, match="loss_kd: resolution='label' needs "
+                       'the label'):
+        PixelKLDivLoss()(logits(0), logits(1))
 
 
 def test_teacher_is_detached_and_resized_to_student():
@@ -177,9 +120,6 @@ def test_float32_under_bf16_autocast():
      'loss_kd: loss_weight must be a number >= 0, got -1'),
     (dict(resolution='input'), "loss_kd: resolution must be one of "
      r"\('student', 'label'\), got 'input'"),
-    (dict(pixels='boundary'), "loss_kd: pixels must be one of "
-     r"\('all', 'labelled', 'void'\), got 'boundary'"),
-    (dict(ignore_index=None), 'ignore_index must be an int'),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -6,11 +6,11 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from frskd_seg.analysis.recipe_check import (WORKS, build_cpu_model,
-                                             check_config, list_configs,
-                                             make_batch, mmseg_config_dir,
-                                             recipe_model_cfg,
-                                             without_pretrained)
+from frskd_seg.study.recipe_check import (WORKS, build_cpu_model,
+                                          check_config, list_configs,
+                                          make_batch, mmseg_config_dir,
+                                          recipe_model_cfg,
+                                          without_pretrained)
 from frskd_seg.apis import plain_student_config
 from frskd_seg.models.segmentors import (FRSKDCascadeEncoderDecoder,
                                          UnsupportedStudentError)

@@ -6,8 +6,8 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from frskd_seg.analysis.recipe_check import mmseg_config_dir
-from frskd_seg.models.segmentors import FRSKDMixin
+from frskd_seg.study.recipe_check import mmseg_config_dir
+from frskd_seg.models.segmentors.frskd_mixin import frskd_keys
 from tests.conftest import build_model
 
 
@@ -38,12 +38,19 @@ def test_a_cascade_with_the_one_head_type_is_told_the_cascade_type(path):
         build_model(model)
 
 
-@pytest.mark.parametrize('key', FRSKDMixin.FRSKD_KEYS)
+@pytest.mark.parametrize('key', frskd_keys())
 def test_a_typo_in_an_frskd_key_is_named_with_the_key(tiny_frskd_cfg, key):
     value = tiny_frskd_cfg.pop(key, None)
     tiny_frskd_cfg[key + 's' if not key.endswith('s') else key[:-1]] = value
-    typo = next(k for k in tiny_frskd_cfg if k not in FRSKDMixin.FRSKD_KEYS
+    typo = next(k for k in tiny_frskd_cfg if k not in frskd_keys()
                 and k.startswith(key[:-1]))
     with pytest.raises(TypeError, match=f"unknown key '{typo}': did you "
                        f"mean '{key}'"):
         build_model(tiny_frskd_cfg)
+
+
+def test_the_frskd_keys():
+    assert frskd_keys() == [
+        'self_teacher', 'teacher_head', 'self_teacher_input',
+        'teacher_grad_scale', 'evaluate_teacher', 'loss_kd', 'loss_feat',
+        'distill_schedule']

@@ -1,10 +1,12 @@
-"""Which students FRSKD trains, checked at build with messages that say
-what to write instead: the segmentor's arguments, the decode heads, the
-teacher head and the feature loss against the self-teacher."""
+"""The FRSKD segmentor's arguments, checked at build with messages that say
+what to write instead: the student's (which students FRSKD trains), FRSKD's
+own, the decode heads, the teacher head and the feature loss against the
+self-teacher."""
 import difflib
 import inspect
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Iterable, Optional
 
+from frskd_seg.utils.errors import ConfigError, ConfigTypeError
 from mmseg.models.decode_heads.cascade_decode_head import \
     BaseCascadeDecodeHead
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -51,19 +53,19 @@ def check_student_args(frskd_cls: type, base_cls: type, student: dict,
     if is_cascade and not cascade or 'num_stages' in unknown:
         stages = (f'a list of {len(decode_head)} cascade stages' if
                   is_cascade else 'given in stages (num_stages)')
-        raise TypeError(
+        raise ConfigTypeError(
             f'decode_head is {stages} (a CascadeEncoderDecoder model: OCRNet,'
             " PointRend): write model = dict(type='FRSKDCascadeEncoderDecoder'"
             ', ...)')
     if isinstance(decode_head, dict) and cascade:
-        raise TypeError(
+        raise ConfigTypeError(
             'decode_head is one head (an EncoderDecoder model): write '
             "model = dict(type='FRSKDEncoderDecoder', ...)")
     for key in unknown:
         known = sorted(set(frskd_keys) | takes - {'self', 'kwargs'})
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         if close:
-            raise TypeError(
+            raise ConfigTypeError(
                 f'{frskd_cls.__name__} got an unknown key {key!r}: did you '
                 f'mean {close[0]!r}?')
         if key in _OTHER_SEGMENTOR_ARGS:
@@ -73,7 +75,7 @@ def check_student_args(frskd_cls: type, base_cls: type, student: dict,
                 'class logits of EncoderDecoder and CascadeEncoderDecoder '
                 'models (multimodal segmentors such as SAN and depth '
                 'estimators such as VPD are not supported)')
-        raise TypeError(
+        raise ConfigTypeError(
             f'{frskd_cls.__name__} got an unknown key {key!r}: it takes the '
             f'FRSKD keys {sorted(frskd_keys)} and the arguments of mmseg\'s '
             f'{base_cls.__name__}')
@@ -81,29 +83,27 @@ def check_student_args(frskd_cls: type, base_cls: type, student: dict,
         check_decode_head_cfg(cfg)
 
 
-TEACHER_GRAD_SCHEDULES = ('constant', 'distill')
-
-
 def check_frskd_args(segmentor: str, self_teacher, self_teacher_input: str,
-                     teacher_grad_scale,
-                     teacher_grad_schedule: str) -> None:
-    """FRSKD's own arguments, before anything is built."""
+                     teacher_grad_scale, has_neck: bool) -> None:
+    """FRSKD's own arguments, before anything is built (``has_neck``:
+    whether the student has a neck)."""
     if self_teacher_input not in SELF_TEACHER_INPUTS:
-        raise ValueError(
+        raise ConfigError(
             f'self_teacher_input must be one of {SELF_TEACHER_INPUTS}, '
             f'got {self_teacher_input!r}')
+    if self_teacher_input == 'neck' and not has_neck:
+        raise ConfigError(
+            "self_teacher_input='neck' refines the student's neck "
+            f'outputs, but this {segmentor} has no neck: use '
+            "'backbone' (its backbone levels) or 'decoder'")
     if isinstance(teacher_grad_scale, bool) or not (
             isinstance(teacher_grad_scale, (int, float))
             and 0 <= teacher_grad_scale <= 1):
-        raise ValueError('teacher_grad_scale must be a number in [0, 1], '
-                         f'got {teacher_grad_scale!r}')
-    if teacher_grad_schedule not in TEACHER_GRAD_SCHEDULES:
-        raise ValueError(
-            f'teacher_grad_schedule must be one of {TEACHER_GRAD_SCHEDULES}, '
-            f'got {teacher_grad_schedule!r}')
+        raise ConfigError('teacher_grad_scale must be a number in [0, 1], '
+                          f'got {teacher_grad_scale!r}')
     if self_teacher is None:
-        raise ValueError(f'{segmentor} needs a self_teacher config, e.g. '
-                         "dict(type='SelfTeacherNeck', ...)")
+        raise ConfigError(f'{segmentor} needs a self_teacher config, e.g. '
+                          "dict(type='SelfTeacherNeck', ...)")
 
 
 def check_decode_head_cfg(cfg) -> None:
@@ -133,11 +133,11 @@ def check_teacher_head(head) -> None:
     """The teacher head's losses must be its forward + loss_by_feat."""
     if not isinstance(head, BaseDecodeHead) or isinstance(
             head, BaseCascadeDecodeHead):
-        raise TypeError('teacher_head must be an mmseg decode head that '
-                        'reads feature maps alone (a BaseDecodeHead, not '
-                        f'a cascade stage), got {type(head).__name__}')
+        raise ConfigTypeError('teacher_head must be an mmseg decode head that '
+                              'reads feature maps alone (a BaseDecodeHead, not '
+                              f'a cascade stage), got {type(head).__name__}')
     if type(head).loss is not BaseDecodeHead.loss:
-        raise TypeError(
+        raise ConfigTypeError(
             f'teacher_head {type(head).__name__} overrides loss(); FRSKD '
             'needs a teacher head whose loss is forward() followed by '
             'loss_by_feat()')
@@ -145,54 +145,13 @@ def check_teacher_head(head) -> None:
 
 def check_feature_loss(loss_feat: Optional[object], self_teacher) -> None:
     """The feature loss must find in the self-teacher's output what it
-    compares: its levels, and the pre-activations where it needs them."""
+    compares: the pre-activations where it needs them."""
     if loss_feat is None:
         return
-    num_levels = len(self_teacher.out_channels)
-    levels = getattr(loss_feat, 'levels', None)
-    if levels and max(levels) >= num_levels:
-        raise ValueError(
-            f'loss_feat levels={levels} but the self-teacher refines '
-            f'{num_levels} levels (indices 0..{num_levels - 1})')
     if getattr(loss_feat, 'needs_preacts', False) and not getattr(
             self_teacher, 'gives_preacts', False):
-        raise ValueError(
+        raise ConfigError(
             f'loss_feat {type(loss_feat).__name__} compares the '
             "self-teacher's pre-activations, which "
             f'{type(self_teacher).__name__} does not give (SelfTeacherNeck '
             'does)')
-
-
-#: what ``view_terms`` may name, and the segmentor argument each one is
-VIEW_TERMS = {'kd': 'loss_kd', 'feat': 'loss_feat'}
-
-
-def check_view_terms(view_terms: Optional[Sequence[str]],
-                     distill_view: Optional[object],
-                     loss_kd: Optional[object],
-                     loss_feat: Optional[object]) -> Tuple[str, ...]:
-    """The distillation terms a second view applies (``view_terms``; None:
-    every term that is on), checked against the terms that are on."""
-    built = {'kd': loss_kd, 'feat': loss_feat}
-    if distill_view is None:
-        if view_terms is not None:
-            raise ValueError(f'view_terms={view_terms!r} names the terms of '
-                             'a second view, but distill_view is None: set '
-                             "e.g. distill_view=dict(type='RandomZoomView')")
-        return ()
-    if view_terms is None:
-        terms = tuple(t for t in VIEW_TERMS if built[t] is not None)
-        if not terms:
-            raise ValueError('distill_view: the student learns on the view '
-                             'by the distillation terms, but loss_kd and '
-                             'loss_feat are both None')
-        return terms
-    if isinstance(view_terms, str) or not view_terms or any(
-            t not in VIEW_TERMS for t in view_terms):
-        raise ValueError('view_terms must be a non-empty sequence of '
-                         f'{tuple(VIEW_TERMS)}, got {view_terms!r}')
-    for term in view_terms:
-        if built[term] is None:
-            raise ValueError(f'view_terms names {term!r}, but '
-                             f'{VIEW_TERMS[term]} is None')
-    return tuple(t for t in VIEW_TERMS if t in view_terms)

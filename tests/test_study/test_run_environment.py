@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import torch
 
-from frskd_seg.utils.run_environment import (differences_text,
+from frskd_seg.study.run_environment import (differences_text,
                                              environment_differences,
                                              python_environment,
                                              run_environment)

@@ -2,7 +2,8 @@ import math
 
 import pytest
 
-from frskd_seg.models.utils import distill_weight, distill_weight_by_epoch
+from frskd_seg.models.segmentors import (distill_weight,
+                                         distill_weight_by_epoch)
 
 
 def test_constant_when_no_schedule():
@@ -62,9 +63,9 @@ def test_by_epoch_is_the_official_per_epoch_schedule():
 
 
 # -- DistillSchedule --------------------------------------------------------
-from frskd_seg.models.utils import (DistillSchedule,  # noqa: E402
-                                    build_distill_schedule,
-                                    model_distill_schedule)
+from frskd_seg.models.segmentors import (  # noqa: E402
+    DistillSchedule, build_distill_schedule, distill_schedule,
+    model_distill_schedule)
 
 
 def test_fractions_of_the_run_are_the_shipped_lengths():
@@ -130,31 +131,76 @@ def test_a_run_that_ends_before_the_ramp_up_is_told_so():
 def test_an_epoch_schedule_needs_an_epoch_loop():
     schedule = DistillSchedule(1, 2, by_epoch=True)
     schedule.check_loop(dict(type='EpochBasedTrainLoop', max_epochs=3))
-    with pytest.raises(ValueError, match="not an EpochBasedTrainLoop "
-                       r"\(got 'IterBasedTrainLoop'\)"):
+    with pytest.raises(ValueError, match="but trains in "
+                       r"'IterBasedTrainLoop', where the weights would "
+                       'never ramp'):
         schedule.check_loop(dict(type='IterBasedTrainLoop', max_iters=3))
     DistillSchedule(1, 2).check_loop(dict(type='IterBasedTrainLoop'))
 
 
-def test_deprecated_keys_still_build_the_same_schedule():
-    with pytest.warns(FutureWarning, match=r"\['distill_rampup_iters', "
-                      r"'distill_warmup_iters'\] are deprecated .* "
-                      r'DistillSchedule\(warmup=1333, rampup=667, '
-                      r'by_epoch=False\)'):
-        old = build_distill_schedule(distill_warmup_iters=1333,
-                                     distill_rampup_iters=667)
-    assert (old.warmup, old.rampup, old.by_epoch) == (1333, 667, False)
-    with pytest.warns(FutureWarning):
-        epochs = model_distill_schedule(dict(distill_warmup_epochs=40,
-                                             distill_rampup_epochs=20))
-    assert (epochs.warmup, epochs.rampup, epochs.by_epoch) == (40, 20, True)
-    with pytest.raises(ValueError, match='give the distillation schedule '
-                       'once'):
-        build_distill_schedule(dict(type='DistillSchedule'),
-                               distill_warmup_iters=3)
-    with pytest.raises(ValueError, match='in iterations or in epochs, not '
-                       'both'):
-        build_distill_schedule(distill_warmup_iters=3,
-                               distill_rampup_epochs=2)
-    built = build_distill_schedule(dict(type='DistillSchedule', warmup=0.5))
+def test_building_a_schedule():
+    assert repr(build_distill_schedule()) == repr(model_distill_schedule(
+        {})) == 'DistillSchedule(warmup=0.6666666666666666, ' \
+        'rampup=0.3333333333333333, by_epoch=False)'
+    built = build_distill_schedule(dict(warmup=0.5))  # no type: ours
     assert isinstance(built, DistillSchedule) and built.warmup == 0.5
+    assert build_distill_schedule(built) is built
+
+
+def _logged(monkeypatch):
+    logged = []
+    monkeypatch.setattr(distill_schedule, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    return logged
+
+
+def test_outside_a_training_loop_the_weight_is_one_said_once(
+        message_hub, monkeypatch):
+    """``model.loss()`` in a plain loop (no Runner: no run length in the
+    MessageHub) distils at w = 1 and says so once."""
+    message_hub.update_info('max_iters', None)
+    logged = _logged(monkeypatch)
+    schedule = DistillSchedule(2 / 3, 1 / 3)
+    assert [schedule.current() for _ in range(3)] == [1.0, 1.0, 1.0]
+    assert logged == ['no training loop gives the step (no Runner, no '
+                      'set_progress): the distillation terms are taken at '
+                      'full weight, w = 1']
+
+
+def test_a_loop_of_ones_own_sets_the_step(message_hub, monkeypatch):
+    """``set_progress`` (a plain loop, a notebook, another trainer) drives
+    the schedule, before and instead of the MessageHub."""
+    message_hub.update_info('max_iters', None)
+    logged = _logged(monkeypatch)
+    schedule = DistillSchedule(2 / 3, 1 / 3)
+    weights = []
+    for it in (0, 1332, 1333, 1999):
+        schedule.set_progress(it, 2000)
+        weights.append(schedule.current())
+    assert weights[:2] == [0.0, 0.0]
+    assert weights[2] == pytest.approx(math.exp(-5.0))
+    assert weights[3] == pytest.approx(1.0, abs=1e-4)
+    message_hub.update_info('max_iters', 10)
+    message_hub.update_info('iter', 0)
+    assert schedule.current() == weights[3]  # still its own step
+    schedule.set_progress(0, 2000)
+    assert schedule.current() == 0.0
+    assert logged == [f'distillation weights follow {schedule!r}, reading '
+                      'the step from the step set by set_progress: w = 0 '
+                      'before iteration 1333, a sigmoid ramp-up over 667 '
+                      'iterations, 1 from iteration 2000 of 2000']
+
+
+def test_under_a_runner_the_step_comes_from_the_message_hub(
+        message_hub, monkeypatch):
+    logged = _logged(monkeypatch)
+    schedule = DistillSchedule(2 / 3, 1 / 3)
+    message_hub.update_info('max_iters', 30)
+    message_hub.update_info('iter', 19)
+    assert schedule.current() == 0.0
+    message_hub.update_info('iter', 29)
+    assert schedule.current() == pytest.approx(math.exp(-5 * 0.1**2))
+    assert logged == [f'distillation weights follow {schedule!r}, reading '
+                      'the step from the training loop (MessageHub): w = 0 '
+                      'before iteration 20, a sigmoid ramp-up over 10 '
+                      'iterations, 1 from iteration 30 of 30']

@@ -10,11 +10,11 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from frskd_seg.analysis.gain_study import (StudyResult, config_key,
-                                           detectable_effect,
-                                           holdout_voc12_val,
-                                           model_fingerprint, run_study,
-                                           study_configs, t_interval)
+from frskd_seg.study.gain_study import (StudyResult, config_key,
+                                        detectable_effect,
+                                        holdout_voc12_val,
+                                        model_fingerprint, run_study,
+                                        study_configs, t_interval)
 from frskd_seg.cli.config_utils import set_data_root
 from frskd_seg.utils.checkpoint import load_local_checkpoint
 from tests.conftest import DEMO_CONFIG, load_config
@@ -238,7 +238,7 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     assert '## Diagnostics of the FRSKD runs' in (
         tmp_path / 'study' / 'report.md').read_text()
     # both runs recorded the environment they trained in
-    from frskd_seg.utils.run_environment import run_environment
+    from frskd_seg.study.run_environment import run_environment
     assert saved['environments'] == {arm: {'0': run_environment()}
                                      for arm in ('twin', 'frskd')}
     assert sum('training' in m for m in messages) == 2
@@ -280,7 +280,8 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
 def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
     """tools/train.py per run (torchrun --launcher pytorch on several GPUs),
     --resume when a checkpoint exists, progress lines echoed."""
-    from frskd_seg.analysis import gain_study
+    from frskd_seg.study import gain_study
+    from frskd_seg.study import run as study_run
     cfg = study_configs(load_config(DEMO_CONFIG), holdout=None)['frskd']
     run = gain_study.Run('frskd', 3, cfg, str(tmp_path / 'run'))
     commands = []
@@ -301,7 +302,7 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
         def wait(self):
             return 0
 
-    monkeypatch.setattr(gain_study.subprocess, 'Popen', FakeProc)
+    monkeypatch.setattr(study_run.subprocess, 'Popen', FakeProc)
     echoed = []
     (tmp_path / 'run').mkdir()
     (tmp_path / 'run' / 'last_checkpoint').write_text('x')
@@ -327,7 +328,8 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
 
 def test_a_run_records_its_environment_and_resumes_only_in_it(
         tmp_path, monkeypatch):
-    from frskd_seg.analysis import gain_study
+    from frskd_seg.study import gain_study
+    from frskd_seg.study import run as study_run
     cfg = study_configs(load_config(DEMO_CONFIG), holdout=None)['frskd']
     run = gain_study.Run('frskd', 3, cfg, str(tmp_path / 'run'))
 
@@ -340,7 +342,7 @@ def test_a_run_records_its_environment_and_resumes_only_in_it(
         def wait(self):
             return 1
 
-    monkeypatch.setattr(gain_study.subprocess, 'Popen', Interrupted)
+    monkeypatch.setattr(study_run.subprocess, 'Popen', Interrupted)
     here = {'torch': '2.13.0', 'torch cpu kernels': 'AVX512'}
     with pytest.raises(RuntimeError, match='failed'):
         run.train('py', environment=here)
@@ -356,7 +358,7 @@ def test_a_run_records_its_environment_and_resumes_only_in_it(
 
 
 def test_a_pair_from_two_environments_is_refused_before_training(tmp_path):
-    from frskd_seg.analysis import gain_study
+    from frskd_seg.study import gain_study
     arms = study_configs(load_config(DEMO_CONFIG), holdout=None)
     twin, frskd = (gain_study.Run(arm, 0, arms[arm], str(tmp_path / arm))
                    for arm in ('twin', 'frskd'))
@@ -382,7 +384,7 @@ def test_a_pair_from_two_environments_is_refused_before_training(tmp_path):
 def test_an_interrupted_run_from_another_environment_is_refused_first(
         tmp_path):
     """Before any run of the study trains, not when the pool reaches it."""
-    from frskd_seg.analysis import gain_study
+    from frskd_seg.study import gain_study
     arms = study_configs(load_config(DEMO_CONFIG), holdout=None)
     twin, frskd = (gain_study.Run(arm, 0, arms[arm], str(tmp_path / arm))
                    for arm in ('twin', 'frskd'))
@@ -420,35 +422,3 @@ def test_the_report_names_the_environments_and_mixed_pairs():
     text = result.markdown('t')
     assert 'environments**' not in text and 'bit for bit' not in text
     assert '## Environment' in text
-
-
-def test_a_view_of_the_distillation_terms_may_start_from_the_warm_up():
-    """``distill_view`` and ``view_terms`` act once distillation has
-    started: a variant with them computes what the base computes until then
-    (the view draws from the self-teacher's stream, which nothing of the
-    warm-up reads)."""
-    from frskd_seg.analysis.warm_start import warmup_differences
-    base = load_config(DEMO_CONFIG)
-    variant = copy.deepcopy(base)
-    variant.model.distill_view = dict(type='RandomZoomView')
-    variant.model.view_terms = ['feat']
-    assert warmup_differences(base, variant) == []
-    variant.model.self_teacher_input = 'backbone'
-    assert warmup_differences(base, variant) == [
-        "model.self_teacher_input: 'decoder' (base) != 'backbone'"]
-
-
-def test_a_teacher_gradient_following_the_weight_starts_from_detached():
-    """``teacher_grad_schedule='distill'`` sends nothing of the
-    self-teacher into the student before distillation starts: its runs
-    equal those with ``teacher_grad_scale=0`` until then, not those with
-    a constant scale above 0."""
-    from frskd_seg.analysis.warm_start import warmup_differences
-    base = load_config(DEMO_CONFIG)
-    base.model.teacher_grad_scale = 0.5
-    variant = copy.deepcopy(base)
-    variant.model.teacher_grad_schedule = 'distill'
-    assert warmup_differences(base, variant) == [
-        'model.teacher_grad_scale: 0.5 (base) != 0.0']
-    base.model.teacher_grad_scale = 0.0
-    assert warmup_differences(base, variant) == []

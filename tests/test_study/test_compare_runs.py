@@ -1,7 +1,7 @@
 """Comparing two runs: logged training values (not timings) and weights."""
 import torch
 
-from frskd_seg.analysis.compare_runs import compare_runs, logged_values
+from frskd_seg.study.compare_runs import compare_runs, logged_values
 
 LOG = ('11/30 08:14:13 - mmengine - INFO - Iter(train) [ {it}/200]  lr: '
        '1.0e-02  eta: 0:00:{eta}  time: 0.{t}  data_time: 0.0011  loss: '

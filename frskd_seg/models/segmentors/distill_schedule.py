@@ -1,14 +1,15 @@
 """The distillation schedule w(t) (docs/method.md, "Schedule"): one object
 that computes the weights, resolves lengths given as fractions of the run,
-and says when a run ends before distillation does."""
+and learns where training stands from mmengine's ``MessageHub`` (any
+Runner: ours, mmseg's ``tools/train.py``, mim) or from the caller's loop."""
 import logging
 import math
-import warnings
 from numbers import Integral, Real
 from typing import Optional, Tuple, Union
 
 from mmengine.logging import MessageHub, print_log
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
 
 Length = Union[int, float]
@@ -76,6 +77,12 @@ class DistillSchedule:
     distils over the last third of any run. The ramp's start and end fall at
     ``floor(f * N)`` of their fractions (``N * 2 // 3`` and N for 2/3 + 1/3).
 
+    Where training stands (:meth:`current`): what the caller's loop set with
+    :meth:`set_progress`, else what an mmengine Runner put in the
+    ``MessageHub``; with neither (``model.loss()`` in a plain loop that sets
+    nothing) the weight is 1, the method's equation in full, said once in
+    the log.
+
     Args:
         warmup (int | float): W: weight 0 before it.
         rampup (int | float): R: the sigmoid ramp ``exp(-5 (1 - t/R)^2)``
@@ -91,20 +98,21 @@ class DistillSchedule:
             if isinstance(value, bool) or not (
                     (isinstance(value, Integral) and value >= 0) or
                     (isinstance(value, Real) and 0 <= value <= 1)):
-                raise ValueError(
+                raise ConfigError(
                     f'distill_schedule {name} must be an int >= 0 '
                     '(iterations or epochs) or a float in [0, 1] (a fraction '
                     f'of the run), got {value!r}')
         fractions = [v for v in (warmup, rampup) if not isinstance(
             v, Integral)]
         if sum(fractions) > 1 + 1e-9 and len(fractions) == 2:
-            raise ValueError(
+            raise ConfigError(
                 f'distill_schedule warmup={warmup} + rampup={rampup} is more '
                 'than the whole run')
         self.warmup = warmup
         self.rampup = rampup
         self.by_epoch = bool(by_epoch)
-        self._warned = False
+        self._progress: Optional[Tuple[int, Optional[int]]] = None
+        self._told = None  # the source of the step last said in the log
 
     @property
     def unit(self) -> str:
@@ -119,14 +127,10 @@ class DistillSchedule:
     def lengths(self, run_length: Optional[int] = None) -> Tuple[int, int]:
         """(W, R) in :attr:`unit` for a run of ``run_length`` of them."""
         if self.relative and run_length is None:
-            raise ValueError(
+            raise ConfigError(
                 f'distill_schedule warmup={self.warmup}, rampup='
                 f'{self.rampup} are fractions of the run: they need its '
-                f'length in {self.unit} (max_iters / max_epochs of the '
-                "training loop: mmengine's RuntimeInfoHook puts them in the "
-                'MessageHub before training; outside a Runner, call '
-                "MessageHub.get_current_instance().update_info('max_iters', "
-                'N))')
+                f'length in {self.unit} (set_progress(step, run_length))')
 
         def point(fraction):  # 1e-9: 0.29 * 100 is 28.999999999999996
             return int(math.floor(fraction * run_length + 1e-9))
@@ -149,30 +153,71 @@ class DistillSchedule:
             return distill_weight_by_epoch(progress, warmup, rampup)
         return distill_weight(progress, warmup, rampup)
 
+    def set_progress(self, progress: int,
+                     run_length: Optional[int] = None) -> None:
+        """Where a loop of the caller's own stands: the 0-based iteration
+        (epoch with ``by_epoch``) and the run's length in them (needed when
+        a length is a fraction). It takes precedence over the MessageHub."""
+        self._progress = (int(progress),
+                          None if run_length is None else int(run_length))
+
     def current(self) -> float:
-        """w of the iteration (epoch) being run, read from mmengine's
-        ``MessageHub`` (``'iter'``/``'epoch'``, 0 outside a training loop;
-        the run's length from ``'max_iters'``/``'max_epochs'``). Warns once
-        when the run ends before the ramp-up does."""
-        hub = MessageHub.get_current_instance()
+        """w of the step being run (:class:`DistillSchedule`, "where
+        training stands"). Says where it reads the step from, once per
+        source, and warns when the run ends before the ramp-up does."""
         unit = 'epoch' if self.by_epoch else 'iter'
-        run_length = hub.get_info(f'max_{unit}s')
-        if run_length is not None and not self._warned:
-            self._warned = True
-            warning = self.short_run_warning(run_length)
-            if warning:
-                print_log(warning, logger='current', level=logging.WARNING)
-        return self.weight(hub.get_info(unit, 0), run_length)
+        hub = MessageHub.get_current_instance()
+        if self._progress is not None:
+            progress, run_length = self._progress
+            source = 'the step set by set_progress'
+        elif hub.get_info('max_iters') is not None:  # a Runner is training
+            progress, run_length = hub.get_info(unit, 0), hub.get_info(
+                f'max_{unit}s')
+            source = 'the training loop (MessageHub)'
+        else:
+            self._tell(None, 'no training loop gives the step (no Runner, '
+                       'no set_progress): the distillation terms are taken '
+                       'at full weight, w = 1')
+            return 1.0
+        self._tell(source, f'distillation weights follow {self!r}, reading '
+                   f'the step from {source}{self.resolved(run_length)}',
+                   self.short_run_warning(run_length)
+                   or self.one_epoch_warning(run_length))
+        return self.weight(progress, run_length)
+
+    def resolved(self, run_length: Optional[int]) -> str:
+        """The schedule in :attr:`unit` for a run of ``run_length``, in
+        words ('' when the length is unknown and needed)."""
+        if run_length is None and self.relative:
+            return ''
+        warmup, rampup = self.lengths(run_length)
+        unit = self.unit[:-1]
+        of = '' if run_length is None else f' of {run_length}'
+        return (f': w = 0 before {unit} {warmup}, a sigmoid ramp-up over '
+                f'{rampup} {self.unit}, 1 from {unit} {warmup + rampup}{of}')
+
+    def _tell(self, source: Optional[str], message: str,
+              warning: Optional[str] = None) -> None:
+        """Log ``message`` (and ``warning``) once per source of the step."""
+        if self._told == (source or ''):
+            return
+        self._told = source or ''
+        print_log(message, logger='current', level=logging.INFO)
+        if warning:
+            print_log(warning, logger='current', level=logging.WARNING)
 
     def warmup_end(self, run_length: Optional[int] = None) -> int:
         """The first iteration (epoch) with a non-zero weight."""
         return self.lengths(run_length)[0]
 
-    def short_run_warning(self, run_length: int) -> Optional[str]:
+    def short_run_warning(self,
+                          run_length: Optional[int]) -> Optional[str]:
         """A message when a run of ``run_length`` ends before the ramp-up
-        does (None when it does not)."""
+        does (None when it does not, or its length is unknown)."""
+        if run_length is None and self.relative:
+            return None
         warmup, rampup = self.lengths(run_length)
-        if run_length >= warmup + rampup:
+        if run_length is None or run_length >= warmup + rampup:
             return None
         reached = self.weight(run_length - 1, run_length)
         what = ('never distils: its weight stays 0' if reached == 0 else
@@ -184,22 +229,35 @@ class DistillSchedule:
                 "dict(type='DistillSchedule', warmup=2/3, rampup=1/3)) or "
                 f'shorter lengths in {self.unit}')
 
+    def one_epoch_warning(self, run_length: Optional[int]) -> Optional[str]:
+        """A message for a schedule in epochs over a run of one epoch: what
+        an ``IterBasedTrainLoop`` reports to the MessageHub, where the
+        weights stay those of epoch 0 (a one-epoch part of an epoch-based
+        run is fine)."""
+        if not (self.by_epoch and run_length == 1):
+            return None
+        return (f'{self.loop_mismatch("a loop of one epoch")} (fine for '
+                'one epoch of an EpochBasedTrainLoop run)')
+
+    def loop_mismatch(self, loop: str) -> str:
+        return (f'the model gives its distillation schedule in epochs '
+                f'({self!r}) but trains in {loop}, where the weights would '
+                "never ramp: use train_cfg=dict(type='EpochBasedTrainLoop', "
+                'max_epochs=...) or a schedule in iterations (by_epoch='
+                'False)')
+
     def check_loop(self, train_cfg: dict) -> None:
-        """Refuse a schedule in epochs with a loop that is not epoch-based:
-        an ``IterBasedTrainLoop`` runs "1 epoch", so the weights would stay
-        at their warm-up value."""
+        """Refuse, at config load, a schedule in epochs with a loop that is
+        not epoch-based (under any Runner, :meth:`current` warns at the first
+        step of a one-epoch loop, which is what such a loop reports)."""
         if not self.by_epoch:
             return
         train_cfg = train_cfg or {}
         by_epoch = train_cfg.get('type') == 'EpochBasedTrainLoop' or (
             'type' not in train_cfg and train_cfg.get('by_epoch', False))
         if not by_epoch:
-            raise ValueError(
-                'the model gives its distillation schedule in epochs '
-                f'({self!r}) but train_cfg is not an EpochBasedTrainLoop '
-                f"(got {train_cfg.get('type', train_cfg)!r}): use "
-                "train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=...) "
-                'or a schedule in iterations (by_epoch=False)')
+            raise ConfigError(self.loop_mismatch(
+                repr(train_cfg.get('type', dict(train_cfg)))))
 
     def __repr__(self) -> str:
         return (f'DistillSchedule(warmup={self.warmup}, rampup={self.rampup},'
@@ -210,69 +268,22 @@ class DistillSchedule:
 #: the first 2/3, a sigmoid ramp-up over the last third (what an FRSKD model
 #: without a ``distill_schedule`` gets)
 DEFAULT_SCHEDULE = dict(type='DistillSchedule', warmup=2 / 3, rampup=1 / 3)
-#: the schedule's keys before DistillSchedule, and what they became
-DEPRECATED_SCHEDULE_KEYS = ('distill_warmup_iters', 'distill_rampup_iters',
-                            'distill_warmup_epochs', 'distill_rampup_epochs')
+
+
+def build_distill_schedule(schedule=None) -> DistillSchedule:
+    """The model's :class:`DistillSchedule` from its ``distill_schedule``
+    config: None, :data:`DEFAULT_SCHEDULE`; a dict, its ``type``
+    DistillSchedule unless given (``--cfg-options
+    model.distill_schedule.warmup=...`` on a config that relies on the
+    default writes one without); or a built schedule."""
+    if isinstance(schedule, DistillSchedule):
+        return schedule
+    if schedule is None:
+        schedule = DEFAULT_SCHEDULE
+    return MODELS.build(dict(dict(type='DistillSchedule'), **schedule))
 
 
 def model_distill_schedule(model_cfg: dict) -> DistillSchedule:
     """The :class:`DistillSchedule` an FRSKD model config builds: what tools
     and studies ask instead of reading the schedule's keys themselves."""
-    return build_distill_schedule(
-        model_cfg.get('distill_schedule'),
-        **{k: model_cfg.get(k) for k in DEPRECATED_SCHEDULE_KEYS})
-
-
-def _with_default(schedule, deprecated: dict):
-    if schedule is None and all(v is None for v in deprecated.values()):
-        return dict(DEFAULT_SCHEDULE)
-    if isinstance(schedule, dict) and 'type' not in schedule:
-        # --cfg-options model.distill_schedule.warmup=... on a config that
-        # relies on the default writes a dict without a type
-        return dict(schedule, type='DistillSchedule')
-    return schedule
-
-
-def build_distill_schedule(schedule=None, **deprecated) -> DistillSchedule:
-    """The model's :class:`DistillSchedule` from its ``distill_schedule``
-    config (a dict, its ``type`` DistillSchedule unless given, or a built
-    schedule), or from the deprecated keys :data:`DEPRECATED_SCHEDULE_KEYS`
-    (None where not given; a ``FutureWarning`` where given). None and no
-    keys: :data:`DEFAULT_SCHEDULE`."""
-    schedule = _with_default(schedule, deprecated)
-    given = {k: v for k, v in deprecated.items() if v is not None}
-    unknown = set(given) - set(DEPRECATED_SCHEDULE_KEYS)
-    if unknown:
-        raise TypeError(f'unknown schedule keys {sorted(unknown)}')
-    if given and schedule is not None:
-        raise ValueError(
-            f'give the distillation schedule once: distill_schedule='
-            f'{schedule!r} and the deprecated {sorted(given)}')
-    if isinstance(schedule, DistillSchedule):
-        return schedule
-    if schedule is not None:
-        return MODELS.build(schedule)
-    iters = [given.get('distill_warmup_iters', 0),
-             given.get('distill_rampup_iters', 0)]
-    epochs = [given.get('distill_warmup_epochs'),
-              given.get('distill_rampup_epochs')]
-    for name, value in given.items():
-        if isinstance(value, bool) or not isinstance(value, Integral) or \
-                value < 0:
-            raise ValueError(f'{name} must be an int >= 0, got {value!r}')
-    if any(e is not None for e in epochs):
-        if any(iters):
-            raise ValueError(
-                'give the distillation schedule in iterations or in epochs, '
-                f'not both: got {given}')
-        schedule = DistillSchedule(epochs[0] or 0, epochs[1] or 0,
-                                   by_epoch=True)
-    else:
-        schedule = DistillSchedule(*iters)
-    if given:
-        warnings.warn(
-            f'{sorted(given)} are deprecated and will be removed in the next '
-            "release: write distill_schedule=dict(type='DistillSchedule', "
-            f'warmup=..., rampup=...) (here {schedule!r})', FutureWarning,
-            stacklevel=3)
-    return schedule
+    return build_distill_schedule(model_cfg.get('distill_schedule'))

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from frskd_seg.models.utils import PrivateRNG, scale_grad
+from frskd_seg.models.segmentors import PrivateRNG
+from frskd_seg.models.utils import scale_grad
 
 
 def test_private_stream_leaves_the_global_one_alone():

@@ -6,10 +6,10 @@ import os.path as osp
 
 import pytest
 
-from frskd_seg.analysis.recipe_check import (REFUSED, UNAVAILABLE, WORKS,
-                                             CheckResult,
-                                             check_config, mmseg_config_dir,
-                                             pair_sample, report, run_checks)
+from frskd_seg.study.recipe_check import (REFUSED, UNAVAILABLE, WORKS,
+                                          CheckResult, check_config,
+                                          mmseg_config_dir, run_checks)
+from frskd_seg.study.recipe_report import pair_sample, report
 
 SAMPLE = osp.join(osp.dirname(osp.abspath(__file__)), 'recipe_sample.txt')
 
@@ -37,7 +37,7 @@ def test_sample(status, size, config):
 
 
 def test_sweep_resumes_and_reuses_equal_models(tmp_path, monkeypatch):
-    from frskd_seg.analysis import recipe_check
+    from frskd_seg.study import recipe_check
     checked = []
 
     def fake_check(path, **kwargs):

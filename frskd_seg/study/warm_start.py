@@ -11,13 +11,11 @@ from typing import List
 from mmengine.config import Config
 
 from frskd_seg.models.segmentors import FRSKDMixin
-from frskd_seg.models.utils import (DEPRECATED_SCHEDULE_KEYS,
-                                    model_distill_schedule)
+from frskd_seg.models.segmentors import model_distill_schedule
 
 #: the model keys whose modules act only once distillation has started (a
 #: weight above 0): runs that differ in nothing else are equal until then
-_DISTILLATION_PHASE_KEYS = ('loss_kd', 'loss_feat', 'distill_view',
-                            'view_terms')
+_DISTILLATION_PHASE_KEYS = ('loss_kd', 'loss_feat')
 #: feature losses without parameters (their build draws nothing)
 _PARAMETER_FREE_FEATURE_LOSSES = (None, 'AttentionTransferLoss')
 #: the parts of a config that decide what a training computes (validation
@@ -50,11 +48,8 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
     of the distillation warm-up (an empty list: it would, bit for bit, so it
     may start from ``base``'s warm-up-end checkpoint). Allowed to differ:
     the distillation terms (``model.loss_kd``, a parameter-free
-    ``model.loss_feat``), which run only once their weight is above 0, and
-    the self-teacher's gradient into the student where it is 0 during the
-    warm-up in both (``teacher_grad_scale=0``, or
-    ``teacher_grad_schedule='distill'``); the schedule must have the same
-    warm-up."""
+    ``model.loss_feat``), which run only once their weight is above 0; the
+    schedule must have the same warm-up."""
     reasons = []
     max_iters = int(variant.train_cfg.max_iters)
     for name, cfg in (('base', base), ('variant', variant)):
@@ -68,8 +63,7 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
     if warmups[0] != warmups[1] or warmups[0] == 0:
         reasons.append(f'warm-up ends at {warmups[0]} (base) and '
                        f'{warmups[1]} (variant): they must be equal and > 0')
-    skip = ('distill_schedule', *DEPRECATED_SCHEDULE_KEYS,
-            *_DISTILLATION_PHASE_KEYS)
+    skip = ('distill_schedule', *_DISTILLATION_PHASE_KEYS)
     defaults = {
         name: param.default for name, param in inspect.signature(
             FRSKDMixin.__init__).parameters.items()
@@ -80,9 +74,6 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
         d = {k: v for k, v in cfg.to_dict().items() if k in _TRAINING_KEYS}
         d['model'] = {k: v for k, v in {**defaults, **d['model']}.items()
                       if k not in skip}
-        # what the self-teacher's CE sends into the student until then
-        if d['model'].pop('teacher_grad_schedule') == 'distill':
-            d['model']['teacher_grad_scale'] = 0.0
         d['custom_hooks'] = active_hooks(d.get('custom_hooks'))
         flats.append(_flat(d))
     for key in sorted(set(flats[0]) | set(flats[1])):

@@ -17,7 +17,7 @@ FRSKD arm, of the model it builds (``RUNS/<config>-<hash>/seed_<k>``;
 interrupted one resumes from its last checkpoint (exactly, with
 ``RNGStateHook``), and studies of several FRSKD variants against the same
 twin share the twin's runs. One training runs at a time. Each run records
-the environment it trained in (:mod:`frskd_seg.utils.run_environment`): a
+the environment it trained in (:mod:`frskd_seg.study.run_environment`): a
 run resumes only in it, and a run is paired only with runs of the same.
 
 Validation split: with ``holdout='voc12-val'`` (the default for the VOC07+12
@@ -31,22 +31,18 @@ import hashlib
 import json
 import os
 import os.path as osp
-import shutil
-import subprocess
 import sys
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 from mmengine.config import Config
 
 from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.datasets.dataset_configs import leaf_datasets
-from frskd_seg.evaluation.metrics.frskd_iou_metric import TEACHER_PRED_KEY
-from frskd_seg.models.segmentors import STUDENT_TYPES, is_frskd_model
-from frskd_seg.models.utils import model_distill_schedule
-from frskd_seg.utils.run_environment import (differences_text,
-                                             environment_differences,
-                                             python_environment)
+from frskd_seg.models.segmentors import (STUDENT_TYPES, describe_recipe,
+                                         is_frskd_model,
+                                         model_distill_schedule)
+from .run import Run, check_environments, evaluator
+from .run_environment import python_environment
 from .study_result import (StudyResult, detectable_effect,  # noqa: F401
                            t_interval)
 from .warm_start import (active_hooks, warmup_checkpoint,  # noqa: F401
@@ -134,38 +130,25 @@ def study_configs(frskd_cfg: Config,
     return arms
 
 
-def evaluator(teacher: bool, classwise: bool = False) -> List[dict]:
-    """The student's IoU metric, and the self-teacher's as ``teacher/*``."""
-    metrics = [dict(type='FRSKDIoUMetric', iou_metrics=['mIoU'],
-                    classwise=classwise)]
-    if teacher:
-        metrics.append(
-            dict(type='FRSKDIoUMetric', iou_metrics=['mIoU'],
-                 pred_key=TEACHER_PRED_KEY, prefix='teacher',
-                 classwise=classwise))
-    return metrics
-
-
 def model_fingerprint(cfg: Config) -> str:
-    """What the FRSKD model of ``cfg`` is, printed ('' for any other
-    segmentor): its modules with their settings and the segmentor's own
-    (schedule, view, gradient scale) -- everything the code's defaults fill
-    in where the config is silent, so a change of those defaults shows here
-    though the config's text is the same."""
+    """The recipe the FRSKD model of ``cfg`` resolves to
+    (:func:`describe_recipe`; '' for any other segmentor): what the code's
+    defaults fill in where the config is silent, so a change of those
+    defaults shows here though the config's text is the same."""
     if not is_frskd_model(cfg.get('model')):
         return ''
     import torch
     from mmseg.registry import MODELS
     with torch.random.fork_rng(devices=[]):  # building initialises: draws
         model = MODELS.build(copy.deepcopy(cfg.model))
-    return repr(model)
+    return describe_recipe(model)
 
 
 def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
     """``<name>-<hash of the config's text>``: the cache key of its runs.
 
-    For an FRSKD config the printed model (:func:`model_fingerprint`) joins
-    the hash: the two-line recipe leaves the distillation terms to the
+    For an FRSKD config its resolved recipe (:func:`model_fingerprint`)
+    joins the hash: the two-line recipe leaves the distillation terms to the
     code's defaults, and the same text trained under other defaults is
     another run. ``threads`` (CPU threads per training) joins it when given:
     on a CPU the thread count changes the order of floating-point sums, so
@@ -192,239 +175,11 @@ def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
 def default_jobs(threads: Optional[int], gpus: int = 1) -> int:
     """Trainings at once: on a CPU-only machine as many as its cores hold at
     ``threads`` each (two 1-thread runs on 2 cores train ~1.4x faster in all
-    than one 2-thread run: README, section 8); one where there is a GPU."""
+    than one 2-thread run: docs/studies.md); one where there is a GPU."""
     import torch
     if torch.cuda.is_available() or threads is None:
         return 1
     return max(1, (os.cpu_count() or 1) // max(1, threads))
-
-
-@dataclass
-class Run:
-    """One training run of one arm at one seed, in ``work_dir``."""
-    arm: str
-    seed: int
-    cfg: Config
-    work_dir: str
-    log: List[str] = field(default_factory=list)
-    #: a checkpoint at the end of the distillation warm-up of a run this one
-    #: equals until then (:func:`warmup_checkpoint`): training resumes from
-    #: it instead of repeating the warm-up
-    warm_start: Optional[str] = None
-
-    @property
-    def max_iters(self) -> int:
-        return int(self.cfg.train_cfg.max_iters)
-
-    def checkpoint(self, it: int) -> str:
-        return osp.join(self.work_dir, f'iter_{it}.pth')
-
-    @property
-    def finished(self) -> bool:
-        return osp.isfile(osp.join(self.work_dir, 'done'))
-
-    @property
-    def environment(self) -> Optional[Dict[str, str]]:
-        """The environment the run trained in
-        (:func:`frskd_seg.utils.run_environment.run_environment`;
-        environment.json), None where it was not recorded."""
-        return _recorded_environment(self.work_dir)
-
-    def resume_refusal(self, environment: Dict[str, str]) -> Optional[str]:
-        """Why the run cannot go on in ``environment``: it started in
-        another (its environment.json differs); None where it recorded none
-        or the same."""
-        recorded = self.environment
-        diff = (environment_differences(recorded, environment)
-                if recorded is not None else None)
-        if not diff:
-            return None
-        return (f'{self.arm} seed {self.seed} ({self.work_dir}) started in '
-                'another environment than this one (then != now: '
-                f'{differences_text(diff)}): finish it there, or delete the '
-                'folder to train it again here')
-
-    def train(self, python: str = sys.executable, echo=None,
-              gpus: int = 1, threads: Optional[int] = None,
-              environment: Optional[Dict[str, str]] = None) -> None:
-        """Train (or resume) unless finished, with ``python -m
-        frskd_seg.cli.train`` in the current directory (under
-        ``torchrun --nproc_per_node gpus --launcher pytorch`` when ``gpus``
-        > 1) on ``threads`` CPU threads (``OMP_NUM_THREADS``; None: torch's
-        default). The output goes to train.log; ``echo`` gets its progress
-        lines (every 200th iteration's and the validation results).
-
-        ``environment`` (``python``'s :func:`run_environment`) is recorded
-        in environment.json when the run starts; resuming it in another
-        raises ``RuntimeError``: one run's numbers would come from two."""
-        if self.finished:
-            return
-        os.makedirs(self.work_dir, exist_ok=True)
-        if environment is not None:
-            refusal = self.resume_refusal(environment)
-            if refusal:
-                raise RuntimeError(refusal)
-            if self.environment is None:
-                with open(osp.join(self.work_dir, 'environment.json'),
-                          'w') as f:
-                    json.dump(environment, f, indent=1)
-        config = osp.join(self.work_dir, 'config.py')
-        cfg = copy.deepcopy(self.cfg)
-        cfg.randomness = dict(cfg.get('randomness', {}), seed=self.seed)
-        cfg.dump(config)
-        if self.warm_start and not osp.isfile(
-                osp.join(self.work_dir, 'last_checkpoint')):
-            start = osp.join(self.work_dir, osp.basename(self.warm_start))
-            shutil.copyfile(self.warm_start, start)
-            with open(osp.join(self.work_dir, 'last_checkpoint'), 'w') as f:
-                f.write(osp.abspath(start))
-            if echo is not None:
-                echo(f'    {self.arm} seed {self.seed}: from the warm-up end '
-                     f'of {self.warm_start}')
-        # the installed package's training entry point (not a checkout's
-        # tools/), run in the caller's working directory
-        cmd = [python, '-m', 'frskd_seg.cli.train', config,
-               '--work-dir', self.work_dir]
-        if gpus > 1:
-            cmd[1:1] = ['-m', 'torch.distributed.run',
-                        f'--nproc_per_node={gpus}']  # then -m our module
-            cmd += ['--launcher', 'pytorch']
-        if osp.isfile(osp.join(self.work_dir, 'last_checkpoint')):
-            cmd.append('--resume')
-        env = dict(os.environ)
-        if threads is not None:
-            env['OMP_NUM_THREADS'] = str(threads)
-        with open(osp.join(self.work_dir, 'train.log'), 'a') as log:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT,
-                                    text=True, env=env)
-            for line in proc.stdout:
-                log.write(line)
-                if echo is not None and _is_progress(line):
-                    echo(f'    {self.arm} seed {self.seed}: '
-                         + line.split(' - ')[-1].strip()[:160])
-            proc.wait()
-        if proc.returncode != 0:
-            raise RuntimeError(
-                f'training {self.arm} seed {self.seed} failed (exit '
-                f'{proc.returncode}); see {self.work_dir}/train.log')
-        if not osp.isfile(self.checkpoint(self.max_iters)):
-            raise RuntimeError(f'{self.checkpoint(self.max_iters)} missing '
-                               'after training')
-        with open(osp.join(self.work_dir, 'done'), 'w') as f:
-            f.write(' '.join(cmd) + '\n')
-
-    def _cached(self, filename: str, iters: Sequence[int],
-                splits: Sequence[str], compute) -> dict:
-        """``{split: {iter: compute(split, checkpoint)}}``, cached in
-        ``work_dir/filename`` (each result written as it comes)."""
-        path = osp.join(self.work_dir, filename)
-        cache = {}
-        if osp.isfile(path):
-            with open(path) as f:
-                cache = json.load(f)
-        for split in splits:
-            for it in iters:
-                if str(it) in cache.get(split, {}):
-                    continue
-                cache.setdefault(split, {})[str(it)] = compute(
-                    split, self.checkpoint(it))
-                with open(path, 'w') as f:
-                    json.dump(cache, f, indent=1)
-        return cache
-
-    def evaluate(self, iters: Sequence[int], splits: Sequence[str]) -> dict:
-        """``{split: {iter: metrics}}`` of the checkpoints at ``iters``
-        (student, and for FRSKD ``teacher/*``), cached in eval.json."""
-        return self._cached(
-            'eval.json', iters, splits,
-            lambda split, ckpt: evaluate_checkpoint(
-                self.cfg, ckpt, split, teacher=self.arm == 'frskd',
-                work_dir=osp.join(self.work_dir, 'eval')))
-
-    def diagnose(self, iters: Sequence[int], splits: Sequence[str]) -> dict:
-        """``{split: {iter: diagnostics}}`` of an FRSKD run's checkpoints
-        (:func:`diagnose_checkpoint`), cached in diagnostics.json."""
-        from .distill_diagnostics import diagnose_checkpoint
-        return self._cached(
-            'diagnostics.json', iters, splits,
-            lambda split, ckpt: diagnose_checkpoint(self.cfg, ckpt, split))
-
-
-def _recorded_environment(work_dir: str) -> Optional[Dict[str, str]]:
-    path = osp.join(work_dir, 'environment.json')
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
-def check_environments(runs: Sequence[Run],
-                       environment: Dict[str, str]) -> None:
-    """Raise ``ValueError`` before any training where a run that would
-    train in ``environment`` started in another (an interrupted run: it
-    would resume there, :meth:`Run.train`), or is paired with a finished run
-    (the other arm of its seed, or the run its warm-up comes from) recorded
-    in another: the pair would not start from the same weights and batches
-    bit for bit."""
-    for run in runs:
-        if run.finished:
-            continue
-        refusal = run.resume_refusal(environment)
-        if refusal:
-            raise ValueError(refusal)
-        partners = [r.work_dir for r in runs
-                    if r.seed == run.seed and r.arm != run.arm
-                    and r.finished]
-        if run.warm_start:
-            partners.append(osp.dirname(run.warm_start))
-        for partner in partners:
-            recorded = _recorded_environment(partner)
-            if recorded is None:  # trained before runs recorded it
-                continue
-            diff = environment_differences(recorded, environment)
-            if diff:
-                raise ValueError(
-                    f'{run.arm} seed {run.seed} would train here, paired '
-                    f'with {partner}, which trained in another environment '
-                    f'(there != here: {differences_text(diff)}): run the '
-                    'study where that run trained, or give it a --runs-dir '
-                    'of its own')
-
-
-def _is_progress(line: str) -> bool:
-    if 'Iter(val) [' in line:
-        return 'mIoU' in line
-    if 'Iter(train) [' not in line:
-        return False
-    it = line.split('Iter(train) [')[1].split('/')[0].strip()
-    return it.isdigit() and int(it) % 200 == 0
-
-
-def evaluate_checkpoint(cfg: Config, checkpoint: str, split: str,
-                        teacher: bool, work_dir: str) -> dict:
-    """Metrics (mIoU, per-class IoU; ``teacher/*`` too when ``teacher``) of
-    ``checkpoint`` on ``split`` ('val': the config's ``val_dataloader``,
-    'test': its ``test_dataloader``)."""
-    from mmengine.runner import Runner
-    cfg = copy.deepcopy(cfg)
-    if split == 'val':
-        cfg.test_dataloader = cfg.val_dataloader
-    elif split != 'test':
-        raise ValueError(f"split must be 'val' or 'test', got {split!r}")
-    cfg.test_evaluator = evaluator(teacher, classwise=True)
-    if teacher:
-        cfg.model.evaluate_teacher = True
-    cfg.load_from = checkpoint
-    cfg.work_dir = work_dir
-    cfg.log_level = 'WARNING'
-    cfg.default_hooks.pop('visualization', None)
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
-                'param_scheduler', 'val_dataloader', 'val_cfg',
-                'val_evaluator'):
-        cfg.pop(key, None)
-    metrics = Runner.from_cfg(cfg).test()
-    return {k: float(v) for k, v in metrics.items()}
 
 
 def run_study(frskd_cfg: Config,

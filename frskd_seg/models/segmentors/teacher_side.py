@@ -1,14 +1,26 @@
-"""The configs of the self-teacher, its head and the feature loss, derived
-from the student: pure functions of configs and measured channels, so each
+"""The self-teacher side of an FRSKD segmentor -- the self-teacher, its head,
+the distillation losses -- built from configs derived from the student: the
+derivations are pure functions of configs and measured channels, so each
 rule can be read and tested on its own."""
 import copy
 import inspect
 from numbers import Integral
 from typing import List, Optional, Sequence
 
+from frskd_seg.utils.errors import ConfigError
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType
+from .argument_checks import check_feature_loss, check_teacher_head
+from .student_probe import freeze_untaught, probe, reads_description
+
+#: the distillation terms' default forms (a config's ``loss_kd``/``loss_feat``
+#: without ``type`` updates these): the official KL, the one a ``loss_kd``
+#: dict turns on (the recipe leaves it off), and attention transfer at twice
+#: the official beta = 50, the paired study's choice
+DEFAULT_LOSS_KD = dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0,
+                       resolution='label')
+DEFAULT_LOSS_FEAT = dict(type='AttentionTransferLoss', p=2, loss_weight=100.0)
 
 
 def self_teacher_cfg(self_teacher: ConfigType, channels: List[int],
@@ -31,7 +43,7 @@ def self_teacher_cfg(self_teacher: ConfigType, channels: List[int],
     if given is None:
         cfg['in_channels'] = channels
     elif list(given) != channels:
-        raise ValueError(
+        raise ConfigError(
             f'self_teacher in_channels={list(given)} does not match the '
             f'student: {source} give {len(channels)} feature maps with '
             f'channels {channels} (leave in_channels out to use them)')
@@ -72,7 +84,7 @@ def channels_at(in_index, channels: Sequence[int]):
     for i in indices:
         if not isinstance(i, Integral) or not -len(channels) <= i < len(
                 channels):
-            raise ValueError(
+            raise ConfigError(
                 f'teacher_head in_index={in_index!r} is out of range for '
                 f'the self-teacher, which outputs {len(channels)} levels '
                 f'with channels {list(channels)}')
@@ -145,3 +157,32 @@ def loss_feat_cfg(loss_feat: ConfigType, student_channels: Sequence[int],
             norm_cfg is not None:
         cfg['norm_cfg'] = copy.deepcopy(norm_cfg)
     return cfg
+
+
+def build_teacher_side(segmentor, decode_head, self_teacher, teacher_head,
+                       loss_kd, loss_feat) -> None:
+    """Build an FRSKD ``segmentor``'s self-teacher, its head and its
+    distillation losses, sized to what the self-teacher reads (measured by
+    :func:`probe`); then freeze the self-teacher's parameters that no loss
+    reaches (:func:`freeze_untaught`)."""
+    segmentor._one_map_backbone, reads = probe(segmentor)
+    channels = [int(f.shape[1]) for f in reads]
+    decoder = segmentor.self_teacher_input == 'decoder'
+    head_cfg = teacher_head_cfg(
+        segmentor._distilled_head_cfg(decode_head), teacher_head,
+        not decoder and segmentor.COPIES_DECODE_HEAD,
+        level=0 if decoder else -1)  # downstream: the finest level T1
+    segmentor.self_teacher = MODELS.build(self_teacher_cfg(
+        self_teacher, channels, reads_description(segmentor),
+        head_cfg.get('in_index', -1)))
+    segmentor.teacher_head = MODELS.build(with_teacher_widths(
+        head_cfg, teacher_head, segmentor.self_teacher.out_channels))
+    check_teacher_head(segmentor.teacher_head)
+    loss_kd = updated_default(loss_kd, DEFAULT_LOSS_KD)
+    loss_feat = updated_default(loss_feat, DEFAULT_LOSS_FEAT)
+    segmentor.loss_kd = None if loss_kd is None else MODELS.build(loss_kd)
+    segmentor.loss_feat = None if loss_feat is None else MODELS.build(
+        loss_feat_cfg(loss_feat, channels, segmentor.self_teacher.out_channels,
+                      self_teacher.get('norm_cfg')))
+    check_feature_loss(segmentor.loss_feat, segmentor.self_teacher)
+    freeze_untaught(segmentor, reads)

@@ -13,7 +13,7 @@ from tests.conftest import DEMO_CONFIG, REPO
                                              (['--no-diagnostics'], False)])
 def test_options_reach_the_study(tmp_path, monkeypatch, capsys, extra,
                                  diagnose):
-    import frskd_seg.analysis.gain_study as gain_study
+    import frskd_seg.study.gain_study as gain_study
     calls = []
 
     class Result:
@@ -30,12 +30,12 @@ def test_options_reach_the_study(tmp_path, monkeypatch, capsys, extra,
         'tools/gain_study.py', DEMO_CONFIG, '--seeds', '3', '4',
         '--work-dir', str(tmp_path / 'study'), '--runs-dir',
         str(tmp_path / 'runs'), '--threads', '1', '--jobs', '2',
-        '--cfg-options', 'model.teacher_grad_schedule=distill', *extra])
+        '--cfg-options', 'model.teacher_grad_scale=0.5', *extra])
     runpy.run_path(osp.join(REPO, 'tools', 'gain_study.py'),
                    run_name='__main__')
     [(cfg, seeds, work_dir, kwargs)] = calls
     assert seeds == [3, 4] and work_dir == str(tmp_path / 'study')
-    assert cfg.model.teacher_grad_schedule == 'distill'
+    assert cfg.model.teacher_grad_scale == 0.5
     assert kwargs['runs_dir'] == str(tmp_path / 'runs')
     assert (kwargs['threads'], kwargs['jobs']) == (1, 2)
     assert kwargs['warm_start_from'] is None

@@ -1,0 +1,40 @@
+"""The package's shape: the library never imports the study instrument, no
+module grows past 400 lines, and the segmentor stays lean."""
+import glob
+import os.path as osp
+import subprocess
+import sys
+
+from frskd_seg.models.segmentors.frskd_mixin import frskd_keys
+from tests.conftest import REPO
+
+PACKAGE = osp.join(REPO, 'frskd_seg')
+
+
+def test_the_library_never_imports_the_study():
+    code = ('import sys, frskd_seg, frskd_seg.cli.train, frskd_seg.cli.test, '
+            'frskd_seg.apis, frskd_seg.analysis, frskd_seg.visualization, '
+            'frskd_seg.datasets; '
+            "print([m for m in sys.modules if m.startswith('frskd_seg.study')])")
+    out = subprocess.run([sys.executable, '-c', code], cwd=REPO, text=True,
+                         capture_output=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == '[]'
+    library = [p for p in glob.glob(osp.join(PACKAGE, '**', '*.py'),
+                                    recursive=True)
+               if '/study/' not in p]
+    for path in library:
+        with open(path) as f:
+            text = f.read()
+        assert 'frskd_seg.study' not in text and 'from ..study' not in \
+            text, path
+
+
+def test_modules_are_small_and_the_segmentor_lean():
+    sizes = {}
+    for path in glob.glob(osp.join(PACKAGE, '**', '*.py'), recursive=True):
+        with open(path) as f:
+            sizes[osp.relpath(path, REPO)] = len(f.read().splitlines())
+    assert {p: n for p, n in sizes.items() if n > 400} == {}
+    assert sizes['frskd_seg/models/segmentors/frskd_mixin.py'] <= 250
+    assert len(frskd_keys()) <= 8
