@@ -10,11 +10,13 @@
 # gain study (docs/results.md; chosen on the validation split) departing
 # from the official code: the self-teacher's head, the student's own kind of
 # classifier (1x1 conv), reads the finest refined level T1 (stride 4) rather
-# than the refined head map; its CE does not reach the student
+# than the refined head map, so the self-teacher is top-down only and the
+# distillation targets are T1 and the top-down nodes it is computed from (as
+# the official code returns them); its CE does not reach the student
 # (teacher_grad_scale=0; official: 1); and the student learns from it by
-# attention transfer alone, at beta = 100 (official: beta = 50 and the KL,
-# alpha = 1 -- the study measured the KL costing the student what AT gives
-# it). The official schedule, as fractions of any run: no distillation for
+# FRSKD's two losses, the KL at the input size (alpha = 1, tau = 1) and
+# attention transfer (beta = 100; official: alpha 1, tau 1, beta 50). The
+# official schedule, as fractions of any run: no distillation for
 # the first 2/3, then a sigmoid ramp-up over the last 1/3 (official: 40 + 20
 # of 60 epochs).
 # Widths max(32, c_1 / 2) on the finest level and the student's ratios above

@@ -11,8 +11,9 @@
 # student (teacher_grad_scale=0: the student trains exactly as its twin
 # until distillation starts). No
 # distillation for the first 2/3 of the run, a sigmoid ramp-up over the last
-# third (fractions: a shortened run still distils); attention transfer
-# alone, beta 100 (no KL: the paired study's choice, docs/results.md).
+# third (fractions: a shortened run still distils); both losses, the KL at
+# the input size (alpha 1, tau 1) and attention transfer (beta 100), towards
+# T1 and the top-down nodes it is computed from (docs/results.md).
 _base_ = './deeplab_r18_voc_demo.py'
 
 model = dict(

@@ -81,3 +81,37 @@ def test_self_teacher_is_small_next_to_the_student():
     assert [f.shape[1] for f in model.self_teacher(reads)] == [
         128, 256, 512, 256
     ]
+
+
+#: every FRSKD recipe the project ships as such (the zoo's are tested with
+#: their twins), and the README's two lines on two mmseg configs
+SHIPPED_RECIPES = [
+    'frskd_deeplab_voc.py', 'demo/frskd_deeplab_r18_voc_demo.py',
+    'demo/frskd_deeplab_r18_voc_demo_pretrained.py',
+    'demo/frskd_deeplabv3plus_r18_voc_demo.py',
+    'demo/frskd_deeplab_r18_voc_demo_step-lr.py',
+    'mmseg::deeplabv3/deeplabv3_r50-d8_4xb4-20k_voc12aug-512x512.py',
+    'mmseg::pspnet/pspnet_r50-d8_4xb4-20k_voc12aug-512x512.py',
+]
+
+
+@pytest.mark.parametrize('name', SHIPPED_RECIPES)
+def test_every_shipped_recipe_trains_both_terms(name, message_hub):
+    """FRSKD's two losses -- the KL on logits and attention transfer -- in
+    every shipped recipe, once distillation has started."""
+    if name.startswith('mmseg::'):
+        cfg = Config.fromstring(
+            f"_base_ = {name!r}\ncustom_imports = dict(imports=['frskd_seg']"
+            ", allow_failed_imports=False)\nmodel = dict(type='FRSKDEncoder"
+            "Decoder', self_teacher=dict(type='SelfTeacherNeck'))\n", '.py')
+    else:
+        cfg = load(name)
+    cfg.model.pretrained = None
+    cfg.model.backbone.init_cfg = None
+    from mmengine.model import revert_sync_batchnorm
+    from tests.conftest import make_batch
+    model = revert_sync_batchnorm(build_model(cfg.model))
+    message_hub.update_info('iter', 1999)
+    losses = model.loss(*make_batch(size=64))
+    for term in ('distill.loss_kd', 'distill.loss_at'):
+        assert losses[term].item() > 0, (name, term)

@@ -68,15 +68,15 @@ def test_ablation_configs(path):
         'kd-only': {'distill.loss_kd'},
         'feat-only': {'distill.loss_at'},
         'ce-only': set(),
-        'fitnet': {'distill.loss_fitnet'},
-        'overhaul': {'distill.loss_overhaul'},
+        'fitnet': {'distill.loss_kd', 'distill.loss_fitnet'},
+        'overhaul': {'distill.loss_kd', 'distill.loss_overhaul'},
     }
     for tag, want in expected.items():
         if tag in name:
             assert keys == want
             break
     else:
-        assert keys == {'distill.loss_at'}  # the recipe: AT alone
+        assert keys == {'distill.loss_kd', 'distill.loss_at'}  # the recipe
 
 
 @pytest.mark.parametrize('base', MMSEG_CONFIGS,
@@ -85,8 +85,9 @@ def test_two_lines_on_an_mmseg_config(base, tmp_path):
     """The two lines give the shipped recipe: the self-teacher reads the
     head's pre-classifier map (and the levels below the deepest one the head
     reads); its default head is a 1x1 classifier on the finest refined
-    level, its CE detached from the student, attention transfer at beta =
-    100 and no KL, the official schedule."""
+    level, its CE detached from the student, both losses (the KL at alpha
+    1, tau 1; attention transfer at beta 100), the official
+    schedule."""
     path = tmp_path / 'frskd.py'
     path.write_text(RECIPE.format(base=base))
     cfg = Config.fromfile(str(path))
@@ -103,7 +104,8 @@ def test_two_lines_on_an_mmseg_config(base, tmp_path):
     assert model.teacher_head.num_classes == head.num_classes
     assert model.teacher_head.in_index == 0
     assert model.teacher_grad_scale == 0.0
-    assert model.loss_kd is None and 'distill.loss_kd' not in losses
+    assert (model.loss_kd.loss_weight, model.loss_kd.tau) == (1.0, 1.0)
+    assert 'distill.loss_kd' in losses
     assert model.loss_feat.loss_weight == 100.0
     schedule = model.distill_schedule
     assert schedule.lengths(20000) == (13333, 6667)

@@ -15,12 +15,11 @@ def test_train_writes_checkpoints_and_validates(trained):
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
     assert osp.isfile(osp.join(work_dir, 'iter_8.pth'))
     assert re.search(r'Iter\(val\) .*mIoU: \d+\.\d+', log)
-    # the loss terms and the distillation weight are logged (the recipe
-    # distils by attention transfer alone: no KL term)
-    for key in ('decode.loss_ce', 'teacher.loss_ce', 'distill.loss_at',
-                'distill.weight'):
+    # the loss terms and the distillation weight are logged: the recipe
+    # distils by both losses
+    for key in ('decode.loss_ce', 'teacher.loss_ce', 'distill.loss_kd',
+                'distill.loss_at', 'distill.weight'):
         assert key in log
-    assert 'distill.loss_kd' not in log
     ckpt = torch.load(osp.join(work_dir, 'iter_8.pth'), weights_only=False)
     assert any(k.startswith('self_teacher.') for k in ckpt['state_dict'])
     assert ckpt['meta']['iter'] == 8

@@ -133,9 +133,10 @@ def check_teacher_head(head) -> None:
     """The teacher head's losses must be its forward + loss_by_feat."""
     if not isinstance(head, BaseDecodeHead) or isinstance(
             head, BaseCascadeDecodeHead):
-        raise ConfigTypeError('teacher_head must be an mmseg decode head that '
-                              'reads feature maps alone (a BaseDecodeHead, not '
-                              f'a cascade stage), got {type(head).__name__}')
+        raise ConfigTypeError(
+            'teacher_head must be an mmseg decode head that reads feature '
+            'maps alone (a BaseDecodeHead, not a cascade stage), got '
+            f'{type(head).__name__}')
     if type(head).loss is not BaseDecodeHead.loss:
         raise ConfigTypeError(
             f'teacher_head {type(head).__name__} overrides loss(); FRSKD '

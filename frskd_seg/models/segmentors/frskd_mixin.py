@@ -19,7 +19,8 @@ from .private_rng import PrivateRNG
 from .recipe import describe_recipe
 from .self_teacher_prediction import SelfTeacherPrediction
 from .student_probe import decoder_reads, level_maps
-from .teacher_side import DEFAULT_LOSS_FEAT, build_teacher_side
+from .teacher_side import (DEFAULT_LOSS_FEAT, DEFAULT_LOSS_KD,
+                           build_teacher_side)
 
 #: offset of the self-teacher's random stream from the run's seed
 _TEACHER_SEED_OFFSET = 0x5E1F7EAC
@@ -65,9 +66,10 @@ class FRSKDMixin(SelfTeacherPrediction):
             (official 1; default 0, detached: the student then trains
             exactly as its twin until distillation starts; docs/results.md).
         evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
-        loss_kd (dict, optional): Logit distillation (None: off). A dict
-            without ``type`` updates ``DEFAULT_LOSS_KD``, the official KL on
-            both logits upsampled to the input size.
+        loss_kd (dict, optional): Logit distillation; default
+            ``DEFAULT_LOSS_KD``, the KL on both logits upsampled to the input
+            size (alpha 1, tau 1); a dict without ``type`` updates it;
+            None: off.
         loss_feat (dict, optional): Feature distillation (None: off);
             default ``DEFAULT_LOSS_FEAT``; a dict without ``type`` updates
             it.
@@ -93,7 +95,7 @@ class FRSKDMixin(SelfTeacherPrediction):
                  self_teacher_input: str = 'decoder',
                  teacher_grad_scale: float = 0.0,
                  evaluate_teacher: bool = False,
-                 loss_kd: OptConfigType = None,
+                 loss_kd: OptConfigType = DEFAULT_LOSS_KD,
                  loss_feat: OptConfigType = DEFAULT_LOSS_FEAT,
                  distill_schedule: OptConfigType = None,
                  **student):

@@ -14,10 +14,11 @@ from mmseg.utils import ConfigType, OptConfigType
 from .argument_checks import check_feature_loss, check_teacher_head
 from .student_probe import freeze_untaught, probe, reads_description
 
-#: the distillation terms' default forms (a config's ``loss_kd``/``loss_feat``
-#: without ``type`` updates these): the official KL, the one a ``loss_kd``
-#: dict turns on (the recipe leaves it off), and attention transfer at twice
-#: the official beta = 50, the paired study's choice
+#: the distillation terms of the recipe (a config's ``loss_kd``/``loss_feat``
+#: without ``type`` updates these): the KL where the official code takes it
+#: (both logits at the input size) and attention transfer, at the weights the
+#: paired study chose on the pretrained student (docs/results.md; official:
+#: alpha 1, tau 1, beta 50)
 DEFAULT_LOSS_KD = dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0,
                        resolution='label')
 DEFAULT_LOSS_FEAT = dict(type='AttentionTransferLoss', p=2, loss_weight=100.0)

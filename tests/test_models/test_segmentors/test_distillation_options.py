@@ -64,12 +64,15 @@ def test_a_loss_without_type_updates_the_default(tiny_frskd_cfg):
     assert build_model(tiny_frskd_cfg).loss_kd.resolution == 'student'
 
 
-def test_the_default_recipe_is_attention_transfer_alone(tiny_frskd_cfg):
-    """The paired study's choice: no KL (a ``loss_kd`` dict turns it on),
-    attention transfer at beta = 100."""
+def test_the_default_recipe_trains_both_losses(tiny_frskd_cfg):
+    """FRSKD's two losses, at the weights the paired study chose on the
+    pretrained student: the KL at the input size (alpha 1, tau 1)
+    and attention transfer (beta 100)."""
     tiny_frskd_cfg.pop('loss_kd')
     tiny_frskd_cfg.pop('loss_feat', None)
     model = build_model(tiny_frskd_cfg)
-    assert model.loss_kd is None
+    assert type(model.loss_kd).__name__ == 'PixelKLDivLoss'
+    assert (model.loss_kd.loss_weight, model.loss_kd.tau,
+            model.loss_kd.resolution) == (1.0, 1.0, 'label')
     assert type(model.loss_feat).__name__ == 'AttentionTransferLoss'
     assert (model.loss_feat.p, model.loss_feat.loss_weight) == (2, 100.0)
