@@ -292,26 +292,8 @@ class SelfTeacherNeck(BaseModule):
         else:
             bu_lats = lats
 
-        # The official code ReLUs every term of every node. Laterals and
-        # resamplers end in ReLU already, so only the nodes' outputs (BN
-        # outputs) can be negative: each is ReLU'd once, right away, which
-        # gives the same values as the official per-term ReLUs while keeping
-        # one activation for backward where those kept several.
-        # top-down: td[i] is ReLU(P_{i+1}) for 1 <= i <= n-2, td[n-1] = L_n,
-        # td[0] = ReLU(T_1) (the last top-down node is the first output)
-        td: List[Optional[Tensor]] = [None] * n
-        td[n - 1] = lats[n - 1]
-        preacts: List[Tensor] = []
-        if n == 1:
-            preacts.append(self.up_nodes[0](lats[0]))
-            td[0] = F.relu(preacts[0])
-        for i in range(n - 2, -1, -1):
-            up = self.up_resamples[i](td[i + 1], sizes[i])
-            node = self.up_nodes[i](self.up_fusions[i]([lats[i], up]))
-            if i == 0:
-                preacts.append(node)
-            td[i] = F.relu(node)
-
+        td, nodes = self._top_down(lats, sizes)
+        preacts = [nodes[0]]
         outs = [td[0]]
         for i in range(1, n):
             down = self.down_resamples[i - 1](outs[-1], sizes[i])
@@ -323,25 +305,39 @@ class SelfTeacherNeck(BaseModule):
             outs.append(F.relu(node))
         return RefinedFeatures(outs, preacts, self.output_norms())
 
+    def _top_down(self, lats: List[Tensor], sizes):
+        """The top-down pass over the laterals ``lats``: ``td`` with
+        ``td[0] = ReLU(T_1)``, ``td[i] = ReLU(P_{i+1})`` for 1 <= i <= n-2
+        and ``td[n-1] = L_n``, and each node's output before its ReLU
+        (None at n-1, which is no node)."""
+        # The official code ReLUs every term of every node. Laterals and
+        # resamplers end in ReLU already, so only the nodes' outputs (BN
+        # outputs) can be negative: each is ReLU'd once, right away, which
+        # gives the same values as the official per-term ReLUs while keeping
+        # one activation for backward where those kept several.
+        n = self.num_levels
+        td: List[Optional[Tensor]] = [None] * (n - 1) + [lats[-1]]
+        nodes: List[Optional[Tensor]] = [None] * n
+        if n == 1:  # T_1 = Conv(L_1)
+            nodes[0] = self.up_nodes[0](lats[0])
+            td[0] = F.relu(nodes[0])
+        for i in range(n - 2, -1, -1):
+            up = self.up_resamples[i](td[i + 1], sizes[i])
+            nodes[i] = self.up_nodes[i](self.up_fusions[i]([lats[i], up]))
+            td[i] = F.relu(nodes[i])
+        return td, nodes
+
     def _top_down_forward(self, inputs: Sequence[Tensor],
                           sizes) -> RefinedFeatures:
         """``T_1, P_2, ..., P_n`` (``top_down_only``)."""
-        n = self.num_levels
         lats = [conv(x) for conv, x in zip(self.laterals[:-1], inputs)]
         # P_n = L_n: its map before the lateral's activation is a preact too
         last = self.laterals[-1]
         coarsest = last(inputs[-1], activate=False)
         lats.append(last.activate(coarsest) if last.with_activation else
                     coarsest)
-        preacts: List[Optional[Tensor]] = [None] * (n - 1) + [coarsest]
-        td = [None] * (n - 1) + [lats[-1]]
-        if n == 1:
-            preacts[0] = self.up_nodes[0](lats[0])
-            td[0] = F.relu(preacts[0])
-        for i in range(n - 2, -1, -1):
-            up = self.up_resamples[i](td[i + 1], sizes[i])
-            preacts[i] = self.up_nodes[i](self.up_fusions[i]([lats[i], up]))
-            td[i] = F.relu(preacts[i])
+        td, nodes = self._top_down(lats, sizes)
+        preacts = nodes if self.num_levels == 1 else nodes[:-1] + [coarsest]
         return RefinedFeatures(td, preacts, self.output_norms())
 
     def output_norms(self) -> List[nn.Module]:

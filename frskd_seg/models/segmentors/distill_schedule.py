@@ -175,14 +175,9 @@ class DistillSchedule:
                 f'max_{unit}s')
             source = 'the training loop (MessageHub)'
         else:
-            self._tell(None, 'no training loop gives the step (no Runner, '
-                       'no set_progress): the distillation terms are taken '
-                       'at full weight, w = 1')
+            self._tell('', None)
             return 1.0
-        self._tell(source, f'distillation weights follow {self!r}, reading '
-                   f'the step from {source}{self.resolved(run_length)}',
-                   self.short_run_warning(run_length)
-                   or self.one_epoch_warning(run_length))
+        self._tell(source, run_length)
         return self.weight(progress, run_length)
 
     def resolved(self, run_length: Optional[int]) -> str:
@@ -196,13 +191,24 @@ class DistillSchedule:
         return (f': w = 0 before {unit} {warmup}, a sigmoid ramp-up over '
                 f'{rampup} {self.unit}, 1 from {unit} {warmup + rampup}{of}')
 
-    def _tell(self, source: Optional[str], message: str,
-              warning: Optional[str] = None) -> None:
-        """Log ``message`` (and ``warning``) once per source of the step."""
-        if self._told == (source or ''):
+    def _tell(self, source: str, run_length: Optional[int]) -> None:
+        """Say in the log where the weights' step comes from (``source``;
+        '': nowhere, w = 1) and warn about a run that cannot ramp -- once
+        per source, so a training step builds no message."""
+        if self._told == source:
             return
-        self._told = source or ''
-        print_log(message, logger='current', level=logging.INFO)
+        self._told = source
+        if not source:
+            print_log('no training loop gives the step (no Runner, no '
+                      'set_progress): the distillation terms are taken at '
+                      'full weight, w = 1', logger='current',
+                      level=logging.INFO)
+            return
+        print_log(f'distillation weights follow {self!r}, reading the step '
+                  f'from {source}{self.resolved(run_length)}',
+                  logger='current', level=logging.INFO)
+        warning = (self.short_run_warning(run_length)
+                   or self.one_epoch_warning(run_length))
         if warning:
             print_log(warning, logger='current', level=logging.WARNING)
 

@@ -1,6 +1,7 @@
 """What the self-teacher reads from the student (docs/method.md, Placement),
 and what the build learns from one look at it: the maps' channels, and the
 self-teacher parameters no loss reaches."""
+import contextlib
 from typing import List, Sequence
 
 import torch
@@ -46,33 +47,42 @@ def reads_description(segmentor) -> str:
     return f'its backbone{" + neck" if segmentor.with_neck else ""}'
 
 
-def probe(segmentor) -> tuple:
+@contextlib.contextmanager
+def eval_mode(segmentor):
+    """Within: ``segmentor`` in eval mode (no dropout, BN's running
+    statistics untouched); its mode as before afterwards."""
+    was_training = segmentor.training
+    segmentor.eval()
+    try:
+        yield
+    finally:
+        segmentor.train(was_training)
+
+
+def probe(segmentor) -> List[Tensor]:
     """One forward of a blank image (the data preprocessor's size, else
     :data:`PROBE_SIZE`) through the student in eval mode, without
-    gradients: ``(one_map, reads)`` -- whether the backbone gives one map at
-    inference (PIDNet, DDRNet) and the maps the self-teacher reads (as
-    ``segmentor.student_forward`` gives them). Logged."""
+    gradients: the maps the self-teacher reads (as
+    ``segmentor.student_forward`` gives them). Sets
+    ``segmentor._one_map_backbone``: whether the backbone gives one map at
+    inference (PIDNet, DDRNet). Logged."""
     size = getattr(segmentor.data_preprocessor, 'size', None) or PROBE_SIZE
     print_log(f'FRSKD build: one eval-mode forward of a blank '
               f'{size[0]}x{size[1]} image measures what the self-teacher '
               'reads', logger='current')
-    was_training = segmentor.training
-    segmentor.eval()
-    try:
-        with torch.no_grad():
-            feats = segmentor.extract_feat(torch.zeros(1, 3, *size))
-            one_map = isinstance(feats, Tensor)
-            if one_map and segmentor.self_teacher_input != 'decoder':
-                raise UnsupportedStudentError(
-                    f'{type(segmentor.backbone).__name__} gives one feature '
-                    'map at inference (and other maps in training), so there '
-                    'are no levels for self_teacher_input='
-                    f"'{segmentor.self_teacher_input}' to refine: use "
-                    "'decoder'")
-            segmentor._one_map_backbone = one_map
-            return one_map, segmentor.student_forward(feats)[1]
-    finally:
-        segmentor.train(was_training)
+    with eval_mode(segmentor), torch.no_grad():
+        feats = segmentor.extract_feat(torch.zeros(1, 3, *size))
+        one_map = isinstance(feats, Tensor)
+        if one_map and segmentor.self_teacher_input != 'decoder':
+            raise UnsupportedStudentError(
+                f'{type(segmentor.backbone).__name__} gives one feature '
+                'map at inference (and other maps in training), so there '
+                'are no levels for self_teacher_input='
+                f"'{segmentor.self_teacher_input}' to refine: use "
+                "'decoder'")
+        # student_forward reads it
+        segmentor._one_map_backbone = one_map
+        return segmentor.student_forward(feats)[1]
 
 
 def freeze_untaught(segmentor, reads: Sequence[Tensor]) -> List[str]:
@@ -88,15 +98,10 @@ def freeze_untaught(segmentor, reads: Sequence[Tensor]) -> List[str]:
     """
     named = [(n, p) for n, p in segmentor.self_teacher.named_parameters()
              if p.requires_grad]
-    was_training = segmentor.training
-    segmentor.eval()
-    try:
-        with torch.enable_grad():
-            logits = segmentor.teacher_forward(reads)[0]
-            grads = torch.autograd.grad(logits.sum(), [p for _, p in named],
-                                        allow_unused=True)
-    finally:
-        segmentor.train(was_training)
+    with eval_mode(segmentor), torch.enable_grad():
+        logits = segmentor.teacher_forward(reads)[0]
+        grads = torch.autograd.grad(logits.sum(), [p for _, p in named],
+                                    allow_unused=True)
     frozen = []
     for (name, param), grad in zip(named, grads):
         if grad is None:

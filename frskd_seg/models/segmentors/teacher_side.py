@@ -166,7 +166,7 @@ def build_teacher_side(segmentor, decode_head, self_teacher, teacher_head,
     distillation losses, sized to what the self-teacher reads (measured by
     :func:`probe`); then freeze the self-teacher's parameters that no loss
     reaches (:func:`freeze_untaught`)."""
-    segmentor._one_map_backbone, reads = probe(segmentor)
+    reads = probe(segmentor)
     channels = [int(f.shape[1]) for f in reads]
     decoder = segmentor.self_teacher_input == 'decoder'
     head_cfg = teacher_head_cfg(
