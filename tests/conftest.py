@@ -25,6 +25,9 @@ DEMO_CONFIG = osp.join(REPO, 'configs', 'demo',
                        'frskd_deeplab_r18_voc_demo.py')
 DEMO_BASELINE_CONFIG = osp.join(REPO, 'configs', 'demo',
                                 'deeplab_r18_voc_demo.py')
+UNLABELED_CONFIG = osp.join(
+    REPO, 'configs', 'demo',
+    'frskd_deeplab_r18_voc_demo_pretrained_unlabeled.py')
 
 register_all_modules(init_default_scope=True)
 
@@ -167,7 +170,7 @@ def synthetic_voc(tmp_path_factory):
     make_synthetic_voc0712(
         root,
         SplitSizes(voc07_train=4, voc07_val=4, voc07_test=4, voc12_train=6,
-                   voc12_val=2),
+                   voc12_val=2, voc07_unlabeled=8, voc12_unlabeled=6),
         image_size=(72, 96),
         seed=1)
     return root

@@ -164,6 +164,12 @@ def check_config_datasets(cfg: Config, check_masks: bool = True,
     for ds in leaf_datasets(cfg, splits):
         if not (ds.get('ann_file') and ds.get('data_root')):
             continue  # not a list-based data set
+        if ds.get('type') == 'VOCUnlabeledDataset':
+            try:
+                total += check_unlabeled_pool(ds, held_out_names(cfg))
+            except DatasetCheckError as error:
+                errors.append(str(error))
+            continue
         key = (ds.data_root, ds.ann_file)
         if key in seen:
             continue
@@ -181,3 +187,46 @@ def check_config_datasets(cfg: Config, check_masks: bool = True,
     if errors:
         raise DatasetCheckError('\n'.join(errors))
     return total
+
+
+def _names(path: str) -> List[str]:
+    with open(path) as f:
+        return [line.split()[0] for line in f if line.strip()]
+
+
+def held_out_names(cfg: Config) -> set:
+    """The image names of the config's validation and test lists."""
+    names = set()
+    for ds in leaf_datasets(cfg, ('val_dataloader', 'test_dataloader')):
+        if ds.get('ann_file') and ds.get('data_root'):
+            path = osp.join(ds.data_root, ds.ann_file)
+            if osp.isfile(path):
+                names.update(_names(path))
+    return names
+
+
+def check_unlabeled_pool(dataset: dict, held_out: set) -> int:
+    """Check an unlabeled pool (a ``VOCUnlabeledDataset`` config): it holds
+    images, they exist, and none is an image of ``held_out`` (the config's
+    validation and test lists). Returns the pool's size."""
+    from mmseg.registry import DATASETS
+    cfg = dict(dataset, pipeline=[], lazy_init=False)
+    try:
+        pool = DATASETS.build(cfg)
+    except FileNotFoundError as error:
+        raise DatasetCheckError(str(error)) from None
+    where = osp.join(dataset['data_root'], dataset['ann_file'])
+    paths = [pool.get_data_info(i)['img_path'] for i in range(len(pool))]
+    missing = [osp.basename(p) for p in paths if not osp.isfile(p)]
+    if missing:
+        raise DatasetCheckError(f'{where}: {_count(len(missing), "image")} '
+                                f'of the unlabeled pool missing: '
+                                f'{_shown(missing)}')
+    names = {osp.splitext(osp.basename(p))[0] for p in paths}
+    leaked = sorted(names & held_out)
+    if leaked:
+        raise DatasetCheckError(
+            f'{where}: {_count(len(leaked), "image")} of the unlabeled pool '
+            f'in the validation or test lists: {_shown(leaked)} (add those '
+            'lists to its held_out)')
+    return len(pool)

@@ -36,3 +36,40 @@ train_dataloader = dict(
         datasets=[voc07_trainval, voc12_trainval]))
 val_dataloader = dict(dataset=dict(_delete_=True, **voc07_test))
 test_dataloader = val_dataloader
+
+# The unlabeled pool (configs/frskd_deeplab_voc_unlabeled.py trains with it):
+# the images of ImageSets/Main's trainval lists that have no mask and are in
+# no held-out list -- ~4.6k in VOC2007, ~10k in VOC2012. Its pipeline is the
+# training one without annotations (and without cropping by class ratio,
+# which reads the mask).
+unlabeled_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResize',
+        scale=(2048, 512),
+        ratio_range=(0.5, 2.0),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=(512, 512)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs')
+]
+
+
+def _pool(year, held_out):
+    return dict(
+        type='VOCUnlabeledDataset',
+        data_root=data_root,
+        data_prefix=dict(
+            img_path=f'{year}/JPEGImages',
+            seg_map_path=f'{year}/SegmentationClass'),
+        ann_file=f'{year}/ImageSets/Main/trainval.txt',
+        held_out=held_out,
+        pipeline=unlabeled_pipeline)
+
+
+voc07_unlabeled = _pool('VOC2007', [
+    'VOC2007/ImageSets/Main/test.txt',
+    'VOC2007/ImageSets/Segmentation/test.txt'
+])
+voc12_unlabeled = _pool('VOC2012', ['VOC2012/ImageSets/Segmentation/val.txt'])

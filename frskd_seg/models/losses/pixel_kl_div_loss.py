@@ -1,6 +1,6 @@
 """Per-pixel soft-label distillation (docs/method.md, Losses, the α term)."""
 from numbers import Real
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -38,8 +38,12 @@ class PixelKLDivLoss(nn.Module):
 
     Shapes:
         student_logits (B, K, H, W), teacher_logits (B, K, H', W'),
-        seg_label (B, H'', W'') or (B, 1, H'', W'') -> scalar. ``seg_label``
-        (only its size is read) is needed with ``resolution='label'``.
+        seg_label (B, H'', W'') or (B, 1, H'', W'') -> scalar. With
+        ``resolution='label'`` the KL is taken at ``seg_label``'s size (only
+        its size is read), or at ``size`` for images without a label (their
+        input size). ``min_confidence``: the KL counts only at pixels where
+        the teacher's top-class probability (at τ = 1) is at least this,
+        still averaged over all pixels (FixMatch's confidence mask).
     """
 
     RESOLUTIONS = ('student', 'label')
@@ -61,12 +65,10 @@ class PixelKLDivLoss(nn.Module):
     def loss_name(self) -> str:
         return self._loss_name
 
-    @property
-    def needs_label(self) -> bool:
-        return self.resolution == 'label'
-
     def forward(self, student_logits: Tensor, teacher_logits: Tensor,
-                seg_label: Optional[Tensor] = None) -> Tensor:
+                seg_label: Optional[Tensor] = None,
+                size: Optional[Sequence[int]] = None,
+                min_confidence: Optional[float] = None) -> Tensor:
         if (student_logits.dim() != 4
                 or teacher_logits.shape[:2] != student_logits.shape[:2]):
             raise ValueError(
@@ -74,18 +76,19 @@ class PixelKLDivLoss(nn.Module):
                 f'{tuple(student_logits.shape)} and teacher logits '
                 f'{tuple(teacher_logits.shape)} must both be (B, '
                 'num_classes, H, W) with the same B and num_classes')
-        if seg_label is not None and seg_label.dim() == 3:
-            seg_label = seg_label[:, None]
-        if self.needs_label and seg_label is None:
+        if self.resolution == 'student':
+            size = student_logits.shape[2:]
+        elif seg_label is not None:
+            size = seg_label.shape[-2:]
+        elif size is None:
             raise ValueError(
                 f"{self._loss_name}: resolution='label' needs the label "
-                '(seg_label): the KL is taken at its size')
+                '(seg_label) or the size to take the KL at')
+        size = tuple(size)
         with torch.autocast(device_type=student_logits.device.type,
                             enabled=False):
             zs = student_logits.float()
             zt = teacher_logits.detach().float()
-            size = (seg_label.shape[2:] if self.resolution == 'label' else
-                    zs.shape[2:])
             if zs.shape[2:] != size:
                 zs = F.interpolate(zs, size=size, mode='bilinear',
                                    align_corners=False)
@@ -95,8 +98,15 @@ class PixelKLDivLoss(nn.Module):
             log_ps = F.log_softmax(zs / self.tau, dim=1)
             log_pt = F.log_softmax(zt / self.tau, dim=1)
             kl = (log_pt.exp() * (log_pt - log_ps)).sum(dim=1)  # (B, H, W)
+            if min_confidence is not None:
+                kl = kl * (confidence(zt) >= min_confidence)
             return self.loss_weight * self.tau**2 * kl.mean()
 
     def extra_repr(self) -> str:
         return (f'tau={self.tau}, loss_weight={self.loss_weight}, '
                 f'resolution={self.resolution!r}')
+
+
+def confidence(logits: Tensor) -> Tensor:
+    """The top-class probability at each pixel: (B, K, H, W) -> (B, H, W)."""
+    return F.softmax(logits.float(), dim=1).amax(dim=1)

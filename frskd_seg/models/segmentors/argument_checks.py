@@ -4,7 +4,7 @@ own, the decode heads, the teacher head and the feature loss against the
 self-teacher."""
 import difflib
 import inspect
-from typing import Iterable, Optional
+from typing import List, Optional
 
 from frskd_seg.utils.errors import ConfigError, ConfigTypeError
 from mmseg.models.decode_heads.cascade_decode_head import \
@@ -34,8 +34,15 @@ class UnsupportedStudentError(NotImplementedError):
     while the model is built, never at the first training step."""
 
 
-def check_student_args(frskd_cls: type, base_cls: type, student: dict,
-                       frskd_keys: Iterable[str]) -> None:
+def frskd_keys(frskd_cls: type) -> List[str]:
+    """The arguments an FRSKD segmentor class takes itself (the rest go to
+    the mmseg segmentor it extends)."""
+    return [name for name in inspect.signature(
+        frskd_cls.__init__).parameters if name not in ('self', 'student')]
+
+
+def check_student_args(frskd_cls: type, base_cls: type,
+                       student: dict) -> None:
     """The arguments left for the mmseg segmentor ``base_cls`` that
     ``frskd_cls`` extends: each must be one it takes, the decode head a
     single head or a list of cascade stages as the class expects, and every
@@ -46,6 +53,7 @@ def check_student_args(frskd_cls: type, base_cls: type, student: dict,
     key -> that key; a multimodal or depth argument -> not supported.
     """
     takes = set(inspect.signature(base_cls.__init__).parameters)
+    own = frskd_keys(frskd_cls)
     unknown = sorted(set(student) - takes)
     decode_head = student.get('decode_head')
     is_cascade = isinstance(decode_head, (list, tuple))
@@ -62,7 +70,7 @@ def check_student_args(frskd_cls: type, base_cls: type, student: dict,
             'decode_head is one head (an EncoderDecoder model): write '
             "model = dict(type='FRSKDEncoderDecoder', ...)")
     for key in unknown:
-        known = sorted(set(frskd_keys) | takes - {'self', 'kwargs'})
+        known = sorted(set(own) | takes - {'self', 'kwargs'})
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         if close:
             raise ConfigTypeError(
@@ -77,7 +85,7 @@ def check_student_args(frskd_cls: type, base_cls: type, student: dict,
                 'estimators such as VPD are not supported)')
         raise ConfigTypeError(
             f'{frskd_cls.__name__} got an unknown key {key!r}: it takes the '
-            f'FRSKD keys {sorted(frskd_keys)} and the arguments of mmseg\'s '
+            f'FRSKD keys {sorted(own)} and the arguments of mmseg\'s '
             f'{base_cls.__name__}')
     for cfg in (decode_head if is_cascade else [decode_head]):
         check_decode_head_cfg(cfg)

@@ -19,6 +19,7 @@ def describe_recipe(model) -> str:
     terms = [_module(loss) for loss in (model.loss_kd, model.loss_feat)
              if loss is not None]
     grad = model.teacher_grad_scale
+    unlabeled = getattr(model, 'unlabeled', None)
     return '\n'.join([
         f'FRSKD recipe ({type(model).__name__}):',
         f'  self-teacher {_module(neck)} reads '
@@ -30,4 +31,6 @@ def describe_recipe(model) -> str:
         '  L = student losses + self-teacher CE + w(t) * ('
         + (' + '.join(terms) or 'no distillation term') + ')',
         f'  w(t): {model.distill_schedule!r}',
-    ])
+    ] + ([] if unlabeled is None else [
+        '  + w(t) * the same terms on images without masks: '
+        + unlabeled.describe()]))

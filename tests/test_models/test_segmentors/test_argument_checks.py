@@ -6,8 +6,9 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
+from frskd_seg.models.segmentors import FRSKDMixin
+from frskd_seg.models.segmentors.argument_checks import frskd_keys
 from frskd_seg.study.recipe_check import mmseg_config_dir
-from frskd_seg.models.segmentors.frskd_mixin import frskd_keys
 from tests.conftest import build_model
 
 
@@ -38,11 +39,11 @@ def test_a_cascade_with_the_one_head_type_is_told_the_cascade_type(path):
         build_model(model)
 
 
-@pytest.mark.parametrize('key', frskd_keys())
+@pytest.mark.parametrize('key', frskd_keys(FRSKDMixin))
 def test_a_typo_in_an_frskd_key_is_named_with_the_key(tiny_frskd_cfg, key):
     value = tiny_frskd_cfg.pop(key, None)
     tiny_frskd_cfg[key + 's' if not key.endswith('s') else key[:-1]] = value
-    typo = next(k for k in tiny_frskd_cfg if k not in frskd_keys()
+    typo = next(k for k in tiny_frskd_cfg if k not in frskd_keys(FRSKDMixin)
                 and k.startswith(key[:-1]))
     with pytest.raises(TypeError, match=f"unknown key '{typo}': did you "
                        f"mean '{key}'"):
@@ -50,7 +51,7 @@ def test_a_typo_in_an_frskd_key_is_named_with_the_key(tiny_frskd_cfg, key):
 
 
 def test_the_frskd_keys():
-    assert frskd_keys() == [
+    assert frskd_keys(FRSKDMixin) == [
         'self_teacher', 'teacher_head', 'self_teacher_input',
         'teacher_grad_scale', 'evaluate_teacher', 'loss_kd', 'loss_feat',
-        'distill_schedule']
+        'distill_schedule', 'unlabeled']
