@@ -10,12 +10,15 @@ from typing import List
 
 from mmengine.config import Config
 
+from frskd_seg.datasets.dataset_configs import labeled_dataloader
 from frskd_seg.models.segmentors import FRSKDMixin
 from frskd_seg.models.segmentors import model_distill_schedule
 
 #: the model keys whose modules act only once distillation has started (a
 #: weight above 0): runs that differ in nothing else are equal until then
-_DISTILLATION_PHASE_KEYS = ('loss_kd', 'loss_feat')
+#: (``unlabeled`` with the self-teacher: with a mean teacher it follows the
+#: student from the first step)
+_DISTILLATION_PHASE_KEYS = ('loss_kd', 'loss_feat', 'unlabeled')
 #: feature losses without parameters (their build draws nothing)
 _PARAMETER_FREE_FEATURE_LOSSES = (None, 'AttentionTransferLoss')
 #: the parts of a config that decide what a training computes (validation
@@ -38,6 +41,8 @@ def _flat(node, prefix=''):
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
+            if key == '_scope_':  # the Runner's registry scope, mmseg's
+                continue
             out.update(_flat(value, f'{prefix}{key}.'))
         return out
     return {prefix[:-1]: node}
@@ -49,7 +54,10 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
     may start from ``base``'s warm-up-end checkpoint). Allowed to differ:
     the distillation terms (``model.loss_kd``, a parameter-free
     ``model.loss_feat``), which run only once their weight is above 0; the
-    schedule must have the same warm-up."""
+    schedule must have the same warm-up. Distillation on images without
+    masks (``model.unlabeled`` taught by the self-teacher) is a term too:
+    its pool leaves the labeled batches as they were (``MultiSourceSampler``)
+    and the labeled ``train_dataloader`` is compared."""
     reasons = []
     max_iters = int(variant.train_cfg.max_iters)
     for name, cfg in (('base', base), ('variant', variant)):
@@ -63,6 +71,11 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
     if warmups[0] != warmups[1] or warmups[0] == 0:
         reasons.append(f'warm-up ends at {warmups[0]} (base) and '
                        f'{warmups[1]} (variant): they must be equal and > 0')
+    for name, cfg in (('base', base), ('variant', variant)):
+        if (cfg.model.get('unlabeled') or {}).get('teacher') == 'ema':
+            reasons.append(f'the {name} distils on images without masks '
+                           'from a mean teacher, which follows the student '
+                           'from the first step')
     skip = ('distill_schedule', *_DISTILLATION_PHASE_KEYS)
     defaults = {
         name: param.default for name, param in inspect.signature(
@@ -72,6 +85,8 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
     flats = []
     for cfg in (base, variant):
         d = {k: v for k, v in cfg.to_dict().items() if k in _TRAINING_KEYS}
+        if 'train_dataloader' in d:
+            d['train_dataloader'] = labeled_dataloader(d['train_dataloader'])
         d['model'] = {k: v for k, v in {**defaults, **d['model']}.items()
                       if k not in skip}
         d['custom_hooks'] = active_hooks(d.get('custom_hooks'))

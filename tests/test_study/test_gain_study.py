@@ -17,7 +17,7 @@ from frskd_seg.study.gain_study import (StudyResult, config_key,
                                         study_configs, t_interval)
 from frskd_seg.cli.config_utils import set_data_root
 from frskd_seg.utils.checkpoint import load_local_checkpoint
-from tests.conftest import DEMO_CONFIG, load_config
+from tests.conftest import DEMO_CONFIG, UNLABELED_CONFIG, load_config
 
 
 def test_t_interval_by_hand():
@@ -261,6 +261,32 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
               diagnose=False, echo=messages.append)
     [warm] = glob.glob(str(tmp_path / 'warm/runs/frskd-*/seed_0/iter_2.pth'))
     [scratch] = glob.glob(str(tmp_path / 'scratch/runs/frskd-*/seed_0/'
+                              'iter_2.pth'))
+    warm, scratch = (load_local_checkpoint(p)['state_dict']
+                     for p in (warm, scratch))
+    assert warm.keys() == scratch.keys()
+    assert all(torch.equal(warm[k], scratch[k]) for k in warm)
+    # so does one that also distils on images without masks: its labeled
+    # batches, and so its warm-up, are the base's
+    pool = copy.deepcopy(cfg)
+    pool_loader = load_config(UNLABELED_CONFIG).train_dataloader
+    pool_loader.dataset.datasets[0] = cfg.train_dataloader.dataset
+    for dataset in pool_loader.dataset.datasets[1].datasets:
+        dataset.data_root = synthetic_voc
+    pool_loader.update(batch_size=4, num_workers=0, persistent_workers=False)
+    pool_loader.sampler.batch_size = 4
+    pool.train_dataloader = pool_loader
+    pool.model.unlabeled = dict(type='UnlabeledDistillation')
+    messages.clear()
+    run_study(pool, [0], str(tmp_path / 'pool-warm'), threads=1,
+              diagnose=False, warm_start_from=base_runs,
+              echo=messages.append)
+    assert any('from the warm-up end of' in m for m in messages)
+    run_study(pool, [0], str(tmp_path / 'pool-scratch'), threads=1,
+              diagnose=False, echo=messages.append)
+    [warm] = glob.glob(str(tmp_path / 'pool-warm/runs/frskd-*/seed_0/'
+                           'iter_2.pth'))
+    [scratch] = glob.glob(str(tmp_path / 'pool-scratch/runs/frskd-*/seed_0/'
                               'iter_2.pth'))
     warm, scratch = (load_local_checkpoint(p)['state_dict']
                      for p in (warm, scratch))
