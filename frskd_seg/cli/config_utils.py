@@ -195,3 +195,15 @@ def add_teacher_metric(cfg: Config, evaluator: str) -> bool:
         teacher.pop(key, None)
     cfg[evaluator] = metrics + [teacher]
     return True
+
+
+def checkpoints_beside(path: str) -> str:
+    """What the folder of a checkpoint that does not exist holds, for the
+    message: `` (DIR holds a.pth, b.pth)``, `` (DIR holds no checkpoint)``
+    or `` (DIR does not exist)``."""
+    folder = osp.dirname(path) or '.'
+    if not osp.isdir(folder):
+        return f' ({folder} does not exist)'
+    found = sorted(n for n in os.listdir(folder) if n.endswith('.pth'))
+    return (f' ({folder} holds {", ".join(found)})' if found else
+            f' ({folder} holds no checkpoint)')

@@ -2,18 +2,20 @@
 training command line, with FRSKD registered."""
 import argparse
 import logging
+import os.path as osp
 from typing import Optional, Sequence
 
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.runner import find_latest_checkpoint
 
 import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
 from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import RUNNERS
 from .config_utils import (add_common_arguments, check_teacher_metric,
-                           check_distill_schedule, init_distributed_on_cpu,
+                           check_distill_schedule, checkpoints_beside, init_distributed_on_cpu,
                            load_config, parse_tool_args)
 from .console import (SummaryRunner, align_helper_variables,
                       known_noise_silenced, user_errors_briefly)
@@ -28,10 +30,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
-        action='store_true',
-        default=False,
-        help='resume from the latest checkpoint in the work_dir '
-        'automatically (or from the `resume`/`load_from` of the config)')
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint; without one, from the latest '
+        'checkpoint in the work dir (none there: a fresh start, said in the '
+        'log)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -71,10 +75,34 @@ def build_train_config(args: argparse.Namespace) -> Config:
             cfg.optim_wrapper.type = 'DeviceAmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
             cfg.optim_wrapper.setdefault('dtype', 'auto')
-    cfg.resume = args.resume
+    set_resume(cfg, args.resume)
     align_helper_variables(cfg, args.data_root)
     check_teacher_metric(cfg, 'val_evaluator')
     return cfg
+
+
+def set_resume(cfg: Config, resume: Optional[str]) -> None:
+    """``--resume`` (``'auto'``: the work dir's latest checkpoint) into
+    ``cfg``. A checkpoint that does not exist is an error; a work dir
+    without one starts afresh, saying so in one line (a job script that
+    always passes ``--resume`` starts the first time)."""
+    if resume is None:
+        return
+    if resume != 'auto':
+        if '://' not in resume and not osp.isfile(resume):
+            raise FileNotFoundError(
+                f'--resume {resume}: no such checkpoint'
+                + checkpoints_beside(resume))
+        cfg.resume, cfg.load_from = True, resume
+        return
+    latest = find_latest_checkpoint(cfg.work_dir)
+    if latest is None:
+        print_log(f'--resume: no checkpoint in {cfg.work_dir} yet: training '
+                  'starts from iteration 0', logger='current',
+                  level=logging.WARNING)
+        cfg.resume = False
+    else:
+        cfg.resume, cfg.load_from = True, latest
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

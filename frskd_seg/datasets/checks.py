@@ -10,6 +10,12 @@ from PIL import Image
 
 from .dataset_configs import DATALOADERS, leaf_datasets
 
+#: what to do when a config's data root does not exist
+NO_DATA_HINT = (
+    'point the tools at the data with --data-root DIR (the folder holding '
+    'VOC2007/ and VOC2012/; check it with tools/prepare_voc0712.py DIR), or '
+    'make the demo data set: python tools/make_synthetic_voc.py '
+    'data/voc0712_demo')
 #: how many offending names an error message lists
 SHOWN = 5
 
@@ -185,6 +191,9 @@ def check_config_datasets(cfg: Config, check_masks: bool = True,
         except DatasetCheckError as error:
             errors.append(str(error))
     if errors:
+        errors = list(dict.fromkeys(errors))  # one data root, said once
+        if any('is not a directory' in e for e in errors):
+            errors.append(NO_DATA_HINT)
         raise DatasetCheckError('\n'.join(errors))
     return total
 

@@ -68,7 +68,8 @@ def test_amp_resume_work_dir_and_cfg_options(tmp_path, monkeypatch):
     assert cfg.optim_wrapper.type == 'DeviceAmpOptimWrapper'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
     assert cfg.optim_wrapper.dtype == 'auto'
-    assert cfg.resume is True and cfg.work_dir == str(tmp_path)
+    # nothing to resume in an empty work dir: a fresh start
+    assert cfg.resume is False and cfg.work_dir == str(tmp_path)
     assert cfg.train_cfg.max_iters == 7
     assert cfg.model.distill_schedule.warmup == 3
 
@@ -124,13 +125,15 @@ def test_missing_paths_fail_early(tmp_path):
 
 
 def test_test_options(tmp_path):
+    ckpt = str(tmp_path / 'ckpt.pth')
+    open(ckpt, 'w').close()
     args = test_cli.parse_args([
-        DEMO_CONFIG, 'ckpt.pth', '--show-dir',
+        DEMO_CONFIG, ckpt, '--show-dir',
         str(tmp_path / 'vis'), '--out',
         str(tmp_path / 'out'), '--tta'
     ])
     cfg = test_cli.build_test_config(args)
-    assert cfg.load_from == 'ckpt.pth'
+    assert cfg.load_from == ckpt
     assert cfg.default_hooks.visualization.draw is True
     assert cfg.visualizer.save_dir == str(tmp_path / 'vis')
     # TTA merges the student's predictions: the self-teacher is not scored
@@ -157,8 +160,10 @@ def test_validation_scores_the_self_teacher_too():
 
 def test_test_teacher_switch(tmp_path):
     from tests.conftest import DEMO_BASELINE_CONFIG
+    ckpt = str(tmp_path / 'ckpt.pth')
+    open(ckpt, 'w').close()
     args = test_cli.parse_args([
-        DEMO_CONFIG, 'ckpt.pth', '--teacher', '--out', str(tmp_path),
+        DEMO_CONFIG, ckpt, '--teacher', '--out', str(tmp_path),
         '--cfg-options', 'model.evaluate_teacher=False'
     ])
     cfg = test_cli.build_test_config(args)
@@ -171,4 +176,29 @@ def test_test_teacher_switch(tmp_path):
     with pytest.raises(ValueError, match="--teacher needs an FRSKD config "
                        ".* got 'EncoderDecoder'"):
         test_cli.build_test_config(test_cli.parse_args(
-            [DEMO_BASELINE_CONFIG, 'ckpt.pth', '--teacher']))
+            [DEMO_BASELINE_CONFIG, ckpt, '--teacher']))
+
+
+def test_resume_finds_the_latest_checkpoint_or_starts_afresh(tmp_path):
+    (tmp_path / 'iter_4.pth').write_bytes(b'')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_4.pth'))
+    cfg = train_cfg('--resume', '--work-dir', str(tmp_path))
+    assert cfg.resume is True and cfg.load_from == str(tmp_path / 'iter_4.pth')
+    cfg = train_cfg('--work-dir', str(tmp_path / 'new'), '--resume')
+    assert cfg.resume is False and not cfg.get('load_from')
+    cfg = train_cfg('--resume', str(tmp_path / 'iter_4.pth'))
+    assert cfg.resume is True and cfg.load_from == str(tmp_path / 'iter_4.pth')
+    with pytest.raises(FileNotFoundError,
+                       match=r'iter_8.pth: no such checkpoint \(.* holds '
+                       r'iter_4.pth\)'):
+        train_cfg('--resume', str(tmp_path / 'iter_8.pth'))
+
+
+def test_a_missing_checkpoint_to_test_names_those_there(tmp_path):
+    (tmp_path / 'iter_1000.pth').write_bytes(b'')
+    (tmp_path / 'iter_2000.pth').write_bytes(b'')
+    args = test_cli.parse_args([DEMO_CONFIG, str(tmp_path / 'iter_200.pth')])
+    with pytest.raises(FileNotFoundError,
+                       match=r'iter_200.pth does not exist \(.* holds '
+                       r'iter_1000.pth, iter_2000.pth\)'):
+        test_cli.build_test_config(args)

@@ -77,7 +77,9 @@ def test_known_noise_is_silenced_and_other_warnings_are_not():
 @pytest.mark.parametrize('tool', ['tools/train.py', 'tools/test.py'])
 def test_a_user_error_is_one_line_and_the_traceback_is_a_switch(
         tool, synthetic_voc, tmp_path, monkeypatch):
-    args = [tool, DEMO_CONFIG] + (['no_such.pth'] if 'test' in tool else [])
+    ckpt = tmp_path / 'iter_1.pth'  # the model fails to build before it loads
+    ckpt.write_bytes(b'')
+    args = [tool, DEMO_CONFIG] + ([str(ckpt)] if 'test' in tool else [])
     args += ['--work-dir', str(tmp_path), '--data-root', synthetic_voc,
              '--cfg-options', 'model.self_teacher_inputs=decoder']
     proc = run_python(*args)

@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 from PIL import Image
 
 from frskd_seg.cli.config_utils import set_data_root
@@ -219,3 +220,18 @@ def test_every_kind_of_breakage_reported_in_one_run(voc):
     if unreadable:
         os.chmod(seg(unreadable), 0o644)
     assert tree_digest(voc) == before
+
+
+def test_a_missing_data_root_is_said_once_with_what_to_do(tmp_path):
+    missing = str(tmp_path / 'nowhere')
+    split = dict(type='PascalVOCDataset', data_root=missing,
+                 ann_file='VOC2007/ImageSets/Segmentation/train.txt')
+    cfg = Config(dict(
+        train_dataloader=dict(dataset=dict(
+            type='ConcatDataset', datasets=[split, dict(split)])),
+        val_dataloader=dict(dataset=dict(split))))
+    with pytest.raises(DatasetCheckError) as error:
+        check_config_datasets(cfg)
+    message = str(error.value)
+    assert message.count('is not a directory') == 1
+    assert '--data-root' in message and 'make_synthetic_voc.py' in message

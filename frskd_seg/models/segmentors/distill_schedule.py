@@ -11,6 +11,7 @@ from mmengine.logging import MessageHub, print_log
 
 from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
+from .argument_checks import build_checked
 
 Length = Union[int, float]
 
@@ -286,7 +287,8 @@ def build_distill_schedule(schedule=None) -> DistillSchedule:
         return schedule
     if schedule is None:
         schedule = DEFAULT_SCHEDULE
-    return MODELS.build(dict(dict(type='DistillSchedule'), **schedule))
+    return build_checked(dict(dict(type='DistillSchedule'), **schedule),
+                         'model.distill_schedule')
 
 
 def model_distill_schedule(model_cfg: dict) -> DistillSchedule:

@@ -11,7 +11,8 @@ from frskd_seg.utils.errors import ConfigError
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType
-from .argument_checks import check_feature_loss, check_teacher_head
+from .argument_checks import (build_checked, check_feature_loss,
+                              check_teacher_head)
 from .student_probe import freeze_untaught, probe, reads_description
 
 #: the distillation terms of the recipe (a config's ``loss_kd``/``loss_feat``
@@ -173,17 +174,18 @@ def build_teacher_side(segmentor, decode_head, self_teacher, teacher_head,
         segmentor._distilled_head_cfg(decode_head), teacher_head,
         not decoder and segmentor.COPIES_DECODE_HEAD,
         level=0 if decoder else -1)  # downstream: the finest level T1
-    segmentor.self_teacher = MODELS.build(self_teacher_cfg(
+    segmentor.self_teacher = build_checked(self_teacher_cfg(
         self_teacher, channels, reads_description(segmentor),
-        head_cfg.get('in_index', -1)))
+        head_cfg.get('in_index', -1)), 'model.self_teacher')
     segmentor.teacher_head = MODELS.build(with_teacher_widths(
         head_cfg, teacher_head, segmentor.self_teacher.out_channels))
     check_teacher_head(segmentor.teacher_head)
     loss_kd = updated_default(loss_kd, DEFAULT_LOSS_KD)
     loss_feat = updated_default(loss_feat, DEFAULT_LOSS_FEAT)
-    segmentor.loss_kd = None if loss_kd is None else MODELS.build(loss_kd)
-    segmentor.loss_feat = None if loss_feat is None else MODELS.build(
+    segmentor.loss_kd = None if loss_kd is None else build_checked(
+        loss_kd, 'model.loss_kd')
+    segmentor.loss_feat = None if loss_feat is None else build_checked(
         loss_feat_cfg(loss_feat, channels, segmentor.self_teacher.out_channels,
-                      self_teacher.get('norm_cfg')))
+                      self_teacher.get('norm_cfg')), 'model.loss_feat')
     check_feature_loss(segmentor.loss_feat, segmentor.self_teacher)
     freeze_untaught(segmentor, reads)

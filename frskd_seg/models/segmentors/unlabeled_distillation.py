@@ -14,6 +14,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from ..losses.pixel_kl_div_loss import confidence
 from ..necks.refined_features import RefinedFeatures
+from .argument_checks import build_checked
 from .private_rng import PrivateRNG
 
 
@@ -281,7 +282,7 @@ def build_unlabeled(cfg: Optional[dict],
         return None
     cfg = dict(cfg)
     cfg.setdefault('type', 'UnlabeledDistillation')
-    module = MODELS.build(cfg)
+    module = build_checked(cfg, 'model.unlabeled')
     if module.teacher == 'ema':
         student_cfg = dict(student_cfg, data_preprocessor=None)
         module.build_mean_teacher(student_cfg)

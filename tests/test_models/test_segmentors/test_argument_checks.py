@@ -1,5 +1,6 @@
 """Build-time messages for configs FRSKD cannot take as written: they name
 what to write instead."""
+import copy
 import glob
 import os.path as osp
 
@@ -9,6 +10,7 @@ from mmengine.config import Config
 from frskd_seg.models.segmentors import FRSKDMixin
 from frskd_seg.models.segmentors.argument_checks import frskd_keys
 from frskd_seg.study.recipe_check import mmseg_config_dir
+from frskd_seg.utils.errors import ConfigTypeError
 from tests.conftest import build_model
 
 
@@ -55,3 +57,20 @@ def test_the_frskd_keys():
         'self_teacher', 'teacher_head', 'self_teacher_input',
         'teacher_grad_scale', 'evaluate_teacher', 'loss_kd', 'loss_feat',
         'distill_schedule', 'unlabeled']
+
+
+@pytest.mark.parametrize('where,typo,meant', [
+    ('loss_kd', 'tua', 'tau'), ('self_teacher', 'finest_widht', 'finest_width'),
+    ('loss_feat', 'loss_wieght', 'loss_weight'),
+    ('distill_schedule', 'warmpu', 'warmup'),
+    ('unlabeled', 'min_confidense', 'min_confidence')])
+def test_a_typo_one_level_down_names_the_key_meant(tiny_frskd_cfg, where,
+                                                   typo, meant):
+    cfg = copy.deepcopy(tiny_frskd_cfg)
+    cfg[where] = dict(cfg.get(where) or {}, **{typo: 2})
+    if where == 'unlabeled':
+        cfg[where]['type'] = 'UnlabeledDistillation'
+    with pytest.raises(ConfigTypeError,
+                       match=rf"model.{where}: \w+ got an unknown key "
+                       rf"'{typo}': did you mean '{meant}'\?"):
+        build_model(cfg)
