@@ -10,11 +10,13 @@ from typing import Optional
 
 from mmengine.config import Config
 from mmengine.runner import Runner, find_latest_checkpoint
+from torch.utils.data import DataLoader
 
 from frskd_seg.datasets.checks import DatasetCheckError
 from frskd_seg.datasets.dataset_configs import DATALOADERS
 from frskd_seg.models.segmentors import UnsupportedStudentError
 from frskd_seg.utils.errors import ConfigError
+from .worker_signals import StopSignalsToMain
 
 
 def align_helper_variables(cfg: Config,
@@ -135,7 +137,17 @@ class SummaryRunner(Runner):
     the config is also written to ``<work_dir>/<config name>``) and the
     :data:`KNOWN_NOISE_LOGS`, and that ends a training with a summary: the
     last validation's scores, the checkpoints, the commands that come
-    next."""
+    next. Its data-loader workers leave SIGTERM and SIGINT to the main
+    process (:class:`StopSignalsToMain`), so a signal to the whole process
+    group stops training as one to the main process does
+    (:class:`GracefulStopHook`)."""
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        loader = Runner.build_dataloader(dataloader, seed, diff_rank_seed)
+        if isinstance(loader, DataLoader) and loader.num_workers > 0:
+            loader.worker_init_fn = StopSignalsToMain(loader.worker_init_fn)
+        return loader
 
     def train(self):
         model = super().train()

@@ -72,6 +72,34 @@ def test_signal_writes_a_checkpoint_and_resume_is_exact(
     assert_resumed_like_uninterrupted(uninterrupted, work_dir)
 
 
+def test_sigterm_to_the_process_group_with_loader_workers(synthetic_voc,
+                                                        tmp_path):
+    """A scheduler's pre-emption signals the whole process group: the
+    data-loader workers too. Training still stops with a checkpoint."""
+    work_dir = str(tmp_path)
+    cmd = command(work_dir, synthetic_voc)
+    cmd[cmd.index('train_dataloader.num_workers=0')] = \
+        'train_dataloader.num_workers=2'
+    cmd[cmd.index('train_dataloader.persistent_workers=False')] = \
+        'train_dataloader.persistent_workers=True'
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, text=True, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES='', PYTHONUNBUFFERED='1'))
+    log = []
+    for line in proc.stdout:
+        log.append(line)
+        if f'Iter(train) [2/{ITERS}]' in line:
+            os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=300)
+    log = ''.join(log)
+    assert proc.returncode == 128 + signal.SIGTERM, log[-3000:]
+    assert 'killed by signal' not in log and 'Traceback' not in log
+    found = re.search(r'training stopped by SIGTERM after iteration (\d+); '
+                      r'checkpoint: (\S+)\.', log)
+    assert found and osp.isfile(found.group(2)), log[-3000:]
+
+
 def assert_resumed_like_uninterrupted(full_dir, resumed_dir):
     a, b = (torch.load(osp.join(d, f'iter_{ITERS}.pth'), weights_only=False)
             for d in (full_dir, resumed_dir))

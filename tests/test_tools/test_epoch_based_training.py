@@ -68,3 +68,35 @@ def test_epoch_schedule_and_exact_resume(synthetic_voc, tmp_path):
     for key, value in a['state_dict'].items():
         assert torch.equal(value, b['state_dict'][key]), key
     assert a['param_schedulers'] == b['param_schedulers']
+
+
+def test_sigterm_stops_at_the_end_of_the_epoch(synthetic_voc, tmp_path):
+    """Pre-emption under an epoch loop: the epoch in progress ends, its
+    checkpoint is written, and --resume goes on from it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from tests.conftest import REPO
+    config = tmp_path / 'frskd_demo_epochs.py'
+    config.write_text(EPOCH_CONFIG)
+    work_dir = str(tmp_path / 'run')
+    proc = subprocess.Popen(
+        [sys.executable, 'tools/train.py', str(config), '--work-dir',
+         work_dir, '--data-root', synthetic_voc], cwd=REPO, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES='', PYTHONUNBUFFERED='1'))
+    log = []
+    for line in proc.stdout:
+        log.append(line)
+        if 'Epoch(train) [1][1/2]' in line:
+            proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=300)
+    log = ''.join(log)
+    assert proc.returncode == 128 + signal.SIGTERM, log[-3000:]
+    assert 'training stops at the end of this epoch' in log
+    assert re.search(r'training stopped by SIGTERM after epoch 1; '
+                     r'checkpoint: \S+epoch_1\.pth', log), log[-3000:]
+    assert 'Epoch(train) [2]' not in log
+    log = train(config, work_dir, synthetic_voc, resume=True)
+    assert 'resumed epoch: 1' in log and 'Epoch(train) [3][2/2]' in log

@@ -7,7 +7,7 @@ import torch
 from mmengine import dist
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
-from mmengine.runner import IterBasedTrainLoop
+from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
 
 from mmseg.registry import HOOKS
 from .rng_state_hook import RNGStateHook
@@ -25,8 +25,9 @@ class GracefulStopHook(Hook):
     own (``iter_N.pth`` and ``last_checkpoint``, with :class:`RNGStateHook`'s
     generator states), so ``--resume`` continues as an uninterrupted run
     would. In a distributed run the ranks agree on the iteration to stop at
-    (one all-reduce of a flag per iteration). Iteration-based loops only
-    (mmseg's): with an epoch-based loop the handlers are not installed.
+    (one all-reduce of a flag per iteration). An epoch-based loop (the
+    paper's schedule) stops at the end of the current epoch, with that
+    epoch's checkpoint: resuming mid-epoch would not be exact.
     """
 
     # after CheckpointHook (VERY_LOW): a checkpoint it has just written for
@@ -39,6 +40,7 @@ class GracefulStopHook(Hook):
         self._received: Optional[int] = None
         self._previous: Dict[int, object] = {}
         self._stopped_by: Optional[int] = None
+        self._by_epoch = False
 
     def _handle(self, signum, frame) -> None:
         if self._received is not None and signum == signal.SIGINT:
@@ -46,10 +48,12 @@ class GracefulStopHook(Hook):
             self._restore_handlers()
             raise KeyboardInterrupt
         self._received = signum
+        when = 'at the end of this epoch' if self._by_epoch else \
+            'after this iteration'
         print_log(
-            f'{signal.Signals(signum).name} received: training stops after '
-            'this iteration, with a checkpoint (Ctrl-C again to stop at '
-            'once, without one)', logger='current', level=logging.WARNING)
+            f'{signal.Signals(signum).name} received: training stops {when},'
+            ' with a checkpoint (Ctrl-C again to stop at once, without one)',
+            logger='current', level=logging.WARNING)
 
     def _restore_handlers(self) -> None:
         for signum, handler in self._previous.items():
@@ -57,9 +61,10 @@ class GracefulStopHook(Hook):
         self._previous = {}
 
     def before_train(self, runner) -> None:
-        # the loop that stops mid-way on stop_training
-        if not isinstance(runner.train_loop, IterBasedTrainLoop):
-            return
+        loop = runner.train_loop
+        if not isinstance(loop, (IterBasedTrainLoop, EpochBasedTrainLoop)):
+            return  # a loop without stop_training
+        self._by_epoch = isinstance(loop, EpochBasedTrainLoop)
         try:
             for signum in self.SIGNALS:
                 self._previous[signum] = signal.signal(signum, self._handle)
@@ -75,12 +80,19 @@ class GracefulStopHook(Hook):
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
-        if not self._previous:
-            return
+        if self._previous and not self._by_epoch:
+            self._stop_if_asked(runner, runner.iter + 1)
+
+    def after_train_epoch(self, runner) -> None:
+        if self._previous and self._by_epoch:
+            self._stop_if_asked(runner, runner.epoch + 1)
+
+    def _stop_if_asked(self, runner, step: int) -> None:
+        """Write the checkpoint of ``step`` (an iteration, or an epoch) where
+        CheckpointHook has not, and end the loop, once a signal came."""
         signum = self._agreed_signal()
         if signum is None:
             return
-        step = runner.iter + 1
         checkpoint = find_hook(runner, CheckpointHook)
         last = runner.message_hub.get_info('last_ckpt', '') or ''
         if checkpoint is not None and not last.endswith(
@@ -98,8 +110,10 @@ class GracefulStopHook(Hook):
             return
         name = signal.Signals(self._stopped_by).name
         last = runner.message_hub.get_info('last_ckpt', None)
+        where = (f'epoch {runner.epoch}' if self._by_epoch else
+                 f'iteration {runner.iter}')
         print_log(
-            f'training stopped by {name} after iteration {runner.iter}; '
+            f'training stopped by {name} after {where}; '
             f'checkpoint: {last}. Resume with the same command plus '
             f'--resume (work dir {runner.work_dir})', logger='current',
             level=logging.WARNING)
