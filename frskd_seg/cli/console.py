@@ -106,10 +106,33 @@ def user_errors_briefly(errors=USER_ERRORS):
         raise SystemExit(2)
 
 
+def environment_header(message: str) -> str:
+    """mmengine's ~35-line environment record as one line: Python, PyTorch,
+    MMEngine, the devices it trains on, the seed and the launcher (on a
+    machine without a GPU, "CPU" -- not the record's ``GPU number: 1``)."""
+    fields = {}
+    for line in message.splitlines():
+        key, sep, value = line.strip().partition(': ')
+        if sep:
+            fields.setdefault(key, value)
+    gpus = [f'{k}: {v}' for k, v in fields.items()
+            if k.startswith('GPU ') and k != 'GPU number']
+    if fields.get('CUDA available') == 'True':
+        devices = f"CUDA ({', '.join(gpus) or 'a GPU'})"
+    else:
+        devices = 'CPU'
+    launcher = fields.get('Distributed launcher', 'none')
+    return (f"Environment: Python {fields.get('Python', '?').split()[0]}, "
+            f"PyTorch {fields.get('PyTorch', '?')}, MMEngine "
+            f"{fields.get('MMEngine', '?')}, {devices}, seed "
+            f"{fields.get('seed', '?')}, launcher {launcher} (the whole "
+            'record: in the log file)')
+
+
 class _ConsoleSummary(logging.Filter):
-    """On the terminal, the config dump becomes one line and the hook table
-    goes; the work dir's log file (another handler, which gets the records
-    unchanged) keeps them whole."""
+    """On the terminal, the environment record and the config dump become
+    one line each and the hook table goes; the work dir's log file (another
+    handler, which gets the records unchanged) keeps them whole."""
 
     def __init__(self, handler: logging.StreamHandler, config_path: str):
         super().__init__()
@@ -118,6 +141,11 @@ class _ConsoleSummary(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if 'System environment:' in message:
+            summary = logging.makeLogRecord(dict(
+                record.__dict__, args=(), msg=environment_header(message)))
+            self.handler.stream.write(self.handler.format(summary) + '\n')
+            return False
         if message.startswith('Config:\n'):
             lines = message.count('\n')
             summary = logging.makeLogRecord(dict(

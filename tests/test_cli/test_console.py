@@ -111,3 +111,21 @@ def test_only_config_mistakes_are_one_line():
         with pytest.raises(type(bug)):
             with user_errors_briefly():
                 raise bug
+
+
+def test_the_environment_record_is_one_line_on_the_terminal():
+    from frskd_seg.cli.console import environment_header
+    record = ('\n' + '-' * 60 + '\nSystem environment:\n    sys.platform: '
+              'linux\n    Python: 3.11.7 (main, Dec  1 2026) [GCC 11.4]\n'
+              '    CUDA available: False\n    PyTorch: 2.13.0+cpu\n'
+              '    PyTorch compiling details: PyTorch built with:\n'
+              '  - Build settings: BLAS_INFO=mkl, ...\n    MMEngine: 0.10.7\n'
+              '\nRuntime environment:\n    cudnn_benchmark: False\n'
+              "    dist_cfg: {'backend': 'nccl'}\n    seed: 0\n"
+              '    Distributed launcher: none\n    GPU number: 1\n')
+    assert environment_header(record) == (
+        'Environment: Python 3.11.7, PyTorch 2.13.0+cpu, MMEngine 0.10.7, '
+        'CPU, seed 0, launcher none (the whole record: in the log file)')
+    gpu = record.replace('CUDA available: False', 'CUDA available: True\n'
+                         '    GPU 0,1: NVIDIA H200')
+    assert 'CUDA (GPU 0,1: NVIDIA H200)' in environment_header(gpu)
