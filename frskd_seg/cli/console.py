@@ -122,6 +122,9 @@ def environment_header(message: str) -> str:
     else:
         devices = 'CPU'
     launcher = fields.get('Distributed launcher', 'none')
+    if fields.get('Distributed training') == 'True':
+        # mmengine's "GPU number" is the world size, GPUs or not
+        launcher += f", distributed over {fields.get('GPU number')} processes"
     return (f"Environment: Python {fields.get('Python', '?').split()[0]}, "
             f"PyTorch {fields.get('PyTorch', '?')}, MMEngine "
             f"{fields.get('MMEngine', '?')}, {devices}, seed "

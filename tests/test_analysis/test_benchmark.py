@@ -4,8 +4,11 @@ import torch
 
 from frskd_seg.analysis import benchmark
 from frskd_seg.analysis.benchmark import (build_benchmark_model,
-                                          paired_median_times, peak_memory)
-from tests.conftest import DEMO_BASELINE_CONFIG, DEMO_CONFIG, load_config
+                                          paired_median_times, peak_memory,
+                                          synthetic_batch,
+                                          unlabeled_per_batch, with_unlabeled)
+from tests.conftest import (DEMO_BASELINE_CONFIG, DEMO_CONFIG,
+                            UNLABELED_CONFIG, load_config)
 
 
 def test_peak_memory_tracks_activations():
@@ -45,6 +48,21 @@ def test_benchmark_against_the_twin():
     assert result.self_teacher_share[0] > 0
     table = result.table()
     assert 'FRSKD/base' in table and 'training step (s)' in table
+
+
+def test_a_pool_config_steps_on_its_labeled_and_unlabeled_images():
+    """The pool config's step takes its labeled batch and the pool's images
+    (the sampler's ratio); the twin's, the labeled batch."""
+    cfg = load_config(UNLABELED_CONFIG)
+    cfg.model.backbone.init_cfg = None
+    result = benchmark(cfg, shape=(64, 64), batch_size=2, repeats=1,
+                       warmup=0, breakdown=False)
+    assert result.settings['unlabeled_per_batch'] == 2
+    model = build_benchmark_model(cfg, 'cpu')
+    batch = with_unlabeled(synthetic_batch(2, (64, 64), 21, 'cpu'), 2, 'cpu')
+    assert len(batch[1]) == 4 and 'gt_sem_seg' not in batch[1][3]
+    assert model.loss(*batch)['unlabeled.loss_kd'] > 0
+    assert unlabeled_per_batch(load_config(DEMO_CONFIG), 4) == 0
 
 
 def test_benchmarked_model_is_deployed_and_distils_at_full_weight():

@@ -129,3 +129,8 @@ def test_the_environment_record_is_one_line_on_the_terminal():
     gpu = record.replace('CUDA available: False', 'CUDA available: True\n'
                          '    GPU 0,1: NVIDIA H200')
     assert 'CUDA (GPU 0,1: NVIDIA H200)' in environment_header(gpu)
+    ddp = gpu.replace('launcher: none', 'launcher: pytorch\n'
+                      '    Distributed training: True').replace(
+                          'GPU number: 1', 'GPU number: 2')
+    assert 'launcher pytorch, distributed over 2 processes' in \
+        environment_header(ddp)

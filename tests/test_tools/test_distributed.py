@@ -48,7 +48,7 @@ def test_two_process_training_and_testing(synthetic_voc, tmp_path):
                      work_dir, *options)
     assert 'Iter(train) [6/6]' in log
     assert re.search(r'Iter\(val\) .*mIoU: \d+\.\d+', log)
-    assert 'Distributed training: True' in log
+    assert 'launcher pytorch, distributed over 2 processes' in log
     ckpt = osp.join(work_dir, 'iter_6.pth')
     full = torch.load(ckpt, weights_only=False)
     assert not any(k.startswith('module.') for k in full['state_dict'])
