@@ -4,32 +4,60 @@ import os
 import os.path as osp
 import shutil
 import sys
+import tempfile
 
 from setuptools import find_packages, setup
+from setuptools.command.build import build
+from setuptools.command.build_py import build_py
+from setuptools.command.egg_info import egg_info
 
 HERE = osp.dirname(osp.abspath(__file__))
 
 
-def add_mim_extension():
-    """Ship ``configs/`` inside the package as ``frskd_seg/.mim/configs``
-    (OpenMMLab's layout: mmseg's own configs live in ``mmseg/.mim``), so an
-    installed frskd_seg finds its VOC07+12 data-set config and users can
-    read the shipped configs: a symlink for editable installs, a copy for
-    wheels."""
-    src = osp.join(HERE, 'configs')
+def link_mim_configs():
+    """An editable install reads ``configs/`` through the package as
+    ``frskd_seg/.mim/configs`` (OpenMMLab's layout: mmseg's own configs
+    live in ``mmseg/.mim``): a symlink, kept in the checkout."""
     dst = osp.join(HERE, 'frskd_seg', '.mim', 'configs')
-    if not osp.isdir(src):  # building from an sdist that already has it
+    if osp.islink(dst) or not osp.isdir(osp.join(HERE, 'configs')):
         return
-    editable = any(a in sys.argv for a in ('develop', 'editable_wheel'))
-    if osp.islink(dst) or osp.isfile(dst):
-        os.remove(dst)
-    elif osp.isdir(dst):
-        shutil.rmtree(dst)
     os.makedirs(osp.dirname(dst), exist_ok=True)
-    if editable:
-        os.symlink(osp.relpath(src, osp.dirname(dst)), dst)
-    else:
-        shutil.copytree(src, dst)
+    os.symlink(osp.relpath(osp.join(HERE, 'configs'), osp.dirname(dst)), dst)
+
+
+class BuildWithConfigs(build_py):
+    """A wheel ships ``configs/`` as ``frskd_seg/.mim/configs`` -- copied
+    into the build folder, the checkout left as it is."""
+
+    def run(self):
+        super().run()
+        src = osp.join(HERE, 'configs')
+        if osp.isdir(src):  # an sdist without configs/ ships its copy
+            dst = osp.join(self.build_lib, 'frskd_seg', '.mim', 'configs')
+            if osp.islink(dst) or osp.isfile(dst):
+                os.remove(dst)
+            elif osp.isdir(dst):
+                shutil.rmtree(dst)
+            shutil.copytree(src, dst)
+
+
+class BuildElsewhere(build):
+    """Build in a temporary folder, not ``build/`` in the checkout:
+    installing does not change the source tree."""
+
+    def initialize_options(self):
+        super().initialize_options()
+        self.build_base = tempfile.mkdtemp(prefix='frskd-seg-build-')
+
+
+class EggInfoElsewhere(egg_info):
+    """The build's metadata in a temporary folder too, unless an editable
+    install (which reads it from the checkout) asks for it there."""
+
+    def initialize_options(self):
+        super().initialize_options()
+        if not any(a in sys.argv for a in ('develop', 'editable_wheel')):
+            self.egg_base = tempfile.mkdtemp(prefix='frskd-seg-egg-')
 
 
 def read_version():
@@ -46,7 +74,8 @@ def read_requirements(name):
                 if line.split('#')[0].strip()]
 
 
-add_mim_extension()
+if any(a in sys.argv for a in ('develop', 'editable_wheel')):
+    link_mim_configs()
 setup(
     name='frskd-seg',
     version=read_version(),
@@ -62,4 +91,11 @@ setup(
     install_requires=read_requirements('runtime.txt') + ['mmcv>=2.0.0rc4,<2.2.0'],
     extras_require={'tests': read_requirements('tests.txt')},
     zip_safe=False,
+    cmdclass=dict(build_py=BuildWithConfigs, build=BuildElsewhere,
+                  egg_info=EggInfoElsewhere),
+    entry_points=dict(console_scripts=[
+        'frskd-train=frskd_seg.cli.train:main',
+        'frskd-test=frskd_seg.cli.test:main',
+        'frskd-export=frskd_seg.cli.export:main',
+    ]),
 )

@@ -31,8 +31,16 @@ with open('frskd_r18.py', 'w') as f:
 cmd = [sys.executable, '-m', 'frskd_seg.cli.train', 'frskd_r18.py',
        '--work-dir', 'run', '--cfg-options', 'train_cfg.max_iters=2',
        'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2']
-subprocess.run(cmd, check=True)
+trained = subprocess.run(cmd, check=True, capture_output=True, text=True)
 assert osp.isfile('run/iter_2.pth')
+# no tools/ here: the summary names the package's commands
+log = trained.stdout + trained.stderr
+assert 'test:   python -m frskd_seg.cli.test' in log, log[-2000:]
+exported = subprocess.run(
+    [sys.executable, '-m', 'frskd_seg.cli.export', 'frskd_r18.py',
+     'run/iter_2.pth', 'exported_cli'], check=True, capture_output=True,
+    text=True)
+assert 'checkpoint: exported_cli' in exported.stdout
 cfg = Config.fromfile('frskd_r18.py')
 cfg.train_cfg.max_iters = 2
 result = run_study(cfg, [0], 'study', threads=1, diagnose=False)
@@ -59,17 +67,24 @@ test_dataloader = val_dataloader
 
 def test_installed_package_serves_a_project_elsewhere(tmp_path,
                                                       synthetic_voc):
-    # build from a copy: an in-tree build would replace the checkout's
-    # editable frskd_seg/.mim symlink with a copy
+    # build from a copy of the checkout, its editable .mim symlink included:
+    # building and installing leave the source tree as it was
     src = tmp_path / 'src'
     for name in ('frskd_seg', 'configs', 'requirements'):
         shutil.copytree(osp.join(REPO, name), src / name, symlinks=True,
-                        ignore=shutil.ignore_patterns('__pycache__', '.mim'))
+                        ignore=shutil.ignore_patterns('__pycache__'))
     for name in ('setup.py', 'README.md'):
         shutil.copy(osp.join(REPO, name), src / name)
+    mim = src / 'frskd_seg' / '.mim' / 'configs'
+    if not mim.is_symlink():
+        mim.parent.mkdir(exist_ok=True)
+        mim.symlink_to(osp.join('..', '..', 'configs'))
+    before = sorted(str(p) for p in src.rglob('*'))
     pip = [sys.executable, '-m', 'pip', '-q']
     subprocess.run([*pip, 'wheel', '--no-deps', '--no-build-isolation',
                     '-w', str(tmp_path / 'wheel'), str(src)], check=True)
+    assert sorted(str(p) for p in src.rglob('*')) == before
+    assert mim.is_symlink()
     [wheel] = os.listdir(tmp_path / 'wheel')
     site = tmp_path / 'site'
     subprocess.run([*pip, 'install', '--no-deps', '--target', str(site),

@@ -1,37 +1,5 @@
-"""Export the student of an FRSKD checkpoint as a plain mmseg model.
-
-    python tools/export_student.py CONFIG CKPT OUT_DIR
-
-Writes OUT_DIR/<config>_student.py (type='EncoderDecoder', no FRSKD keys, no
-custom_imports) and OUT_DIR/<config>_student.pth (no self-teacher weights,
-loadable with torch.load(weights_only=True)); both load with unmodified mmseg:
-mmseg.apis.init_model(cfg, ckpt). A student built from frskd_seg's own
-modules (configs/paper/: EfficientDet) keeps custom_imports of
-frskd_seg.models, and then needs frskd_seg installed.
-"""
-import argparse
-
-from mmengine.config import Config
-
-from frskd_seg.apis import export_student
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='the FRSKD config')
-    parser.add_argument('checkpoint', help='the FRSKD checkpoint')
-    parser.add_argument('out_dir', help='output folder')
-    args = parser.parse_args()
-    cfg_path, ckpt_path = export_student(args.config, args.checkpoint,
-                                         args.out_dir)
-    imports = Config.fromfile(cfg_path).get('custom_imports')
-    kind = 'plain mmseg' if imports is None else 'mmseg'
-    print(f'{kind} config:     {cfg_path}\n'
-          f'{kind} checkpoint: {ckpt_path}')
-    if imports is not None:
-        print(f'the student is built from modules of {imports["imports"]}: '
-              'loading it needs frskd_seg installed')
-
+"""Export the student of an FRSKD checkpoint: python tools/export_student.py CONFIG CKPT OUT_DIR (frskd_seg/cli/export.py)."""
+from frskd_seg.cli.export import main
 
 if __name__ == '__main__':
     main()

@@ -106,6 +106,22 @@ def user_errors_briefly(errors=USER_ERRORS):
         raise SystemExit(2)
 
 
+#: each command's script in a checkout's tools/
+TOOL_SCRIPTS = dict(train='train.py', test='test.py',
+                    export='export_student.py')
+
+
+def tool_command(name: str) -> str:
+    """How to run one of frskd-seg's commands here: ``python tools/<script>``
+    in a checkout (tools/ beside the working directory), else the installed
+    package's module (``python -m frskd_seg.cli.<name>``; the console
+    scripts ``frskd-<name>`` are the same)."""
+    script = osp.join('tools', TOOL_SCRIPTS[name])
+    if osp.isfile(script):
+        return f'python {script}'
+    return f'python -m frskd_seg.cli.{name}'
+
+
 def environment_header(message: str) -> str:
     """mmengine's ~35-line environment record as one line: Python, PyTorch,
     MMEngine, the devices it trains on, the seed and the launcher (on a
@@ -203,10 +219,10 @@ class SummaryRunner(Runner):
         last = find_latest_checkpoint(self.work_dir)
         if last:
             lines.append(f'  last checkpoint: {last}')
-            lines.append('  test:   python tools/test.py '
+            lines.append(f"  test:   {tool_command('test')} "
                          f'{self.dumped_config} {last}')
             if teacher:
-                lines.append('  export: python tools/export_student.py '
+                lines.append(f"  export: {tool_command('export')} "
                              f'{self.dumped_config} {last} OUT_DIR')
         return '\n'.join(lines)
 

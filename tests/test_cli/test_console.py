@@ -9,7 +9,7 @@ from mmengine.config import Config
 
 from frskd_seg.cli.console import (KNOWN_NOISE_LOGS, KNOWN_NOISE_WARNINGS,
                                    known_noise_silenced)
-from tests.conftest import DEMO_CONFIG, run_python
+from tests.conftest import DEMO_CONFIG, REPO, run_python
 
 
 def test_terminal_shows_a_summary_and_the_work_dir_keeps_all(
@@ -134,3 +134,14 @@ def test_the_environment_record_is_one_line_on_the_terminal():
                           'GPU number: 1', 'GPU number: 2')
     assert 'launcher pytorch, distributed over 2 processes' in \
         environment_header(ddp)
+
+
+def test_the_summary_names_the_commands_that_exist_here(tmp_path,
+                                                        monkeypatch):
+    from frskd_seg.cli.console import tool_command
+    monkeypatch.chdir(REPO)  # a checkout: its tools/
+    assert tool_command('test') == 'python tools/test.py'
+    assert tool_command('export') == 'python tools/export_student.py'
+    monkeypatch.chdir(tmp_path)  # elsewhere: the installed package
+    assert tool_command('test') == 'python -m frskd_seg.cli.test'
+    assert tool_command('export') == 'python -m frskd_seg.cli.export'
