@@ -8,7 +8,6 @@ from mmengine.dataset import sampler as mmengine_sampler
 
 from frskd_seg.datasets import MultiSourceSampler
 from frskd_seg.datasets.dataset_configs import labeled_dataloader
-from frskd_seg.datasets.samplers import multi_source_sampler
 from frskd_seg.utils.errors import ConfigError
 
 
@@ -52,8 +51,6 @@ def test_first_source_is_infinite_samplers(seed, ratio, batch):
 
 @pytest.mark.parametrize('rank', [0, 1, 2])
 def test_ranks_split_each_source_as_infinite_sampler(rank, monkeypatch):
-    monkeypatch.setattr(multi_source_sampler, 'get_dist_info',
-                        lambda: (rank, 3))
     monkeypatch.setattr(mmengine_sampler, 'get_dist_info', lambda: (rank, 3))
     sampler = MultiSourceSampler(_concat(11, 20), 4, [1, 1], seed=3)
     twin = iter(InfiniteSampler(_Sized(11), seed=3))

@@ -1,11 +1,10 @@
 """Batches drawn from several data sets at a fixed ratio, the first one's
 draws exactly those of mmengine's ``InfiniteSampler`` over it alone."""
 import itertools
-from typing import Iterator, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
-import torch
-from mmengine.dataset import ConcatDataset
-from mmengine.dist import get_dist_info, sync_random_seed
+from mmengine.dataset import ConcatDataset, InfiniteSampler
+from mmengine.dist import sync_random_seed
 from torch.utils.data import Sampler
 
 from frskd_seg.utils.errors import ConfigError
@@ -68,34 +67,20 @@ class MultiSourceSampler(Sampler):
                 raise ConfigError(
                     f'MultiSourceSampler: data set {i} of the ConcatDataset '
                     f'({type(source).__name__}) is empty')
-        self.rank, self.world_size = get_dist_info()
         self.dataset = dataset
         self.batch_size = batch_size
         self.source_ratio = list(source_ratio)
         self.shuffle = shuffle
         self.seed = sync_random_seed() if seed is None else seed
-        self.sizes = [len(s) for s in sources]
-        self.offsets = [0] + list(itertools.accumulate(self.sizes))[:-1]
+        offsets = [0] + list(itertools.accumulate(map(len, sources)))[:-1]
+        # each source's draws are mmengine's InfiniteSampler's over it alone
+        # (the first one's with the run's seed), split across ranks alike
         self._streams = [
-            self._indices_of_rank(i) for i in range(len(sources))
+            _shifted(InfiniteSampler(source, shuffle=shuffle,
+                                     seed=self.seed + i * _SOURCE_SEED_OFFSET),
+                     offset)
+            for i, (source, offset) in enumerate(zip(sources, offsets))
         ]
-
-    def _infinite_indices(self, source: int) -> Iterator[int]:
-        g = torch.Generator()
-        g.manual_seed(self.seed + source * _SOURCE_SEED_OFFSET)
-        size = self.sizes[source]
-        while True:
-            if self.shuffle:
-                yield from torch.randperm(size, generator=g).tolist()
-            else:
-                yield from torch.arange(size).tolist()
-
-    def _indices_of_rank(self, source: int) -> Iterator[int]:
-        offset = self.offsets[source]
-        for index in itertools.islice(
-                self._infinite_indices(source), self.rank, None,
-                self.world_size):
-            yield offset + index
 
     def __iter__(self) -> Iterator[int]:
         while True:
@@ -109,3 +94,8 @@ class MultiSourceSampler(Sampler):
     def set_epoch(self, epoch: int) -> None:
         """Not used: an iteration-based loop."""
 
+
+def _shifted(indices: Iterable[int], offset: int) -> Iterator[int]:
+    """A source's indices as the ConcatDataset's."""
+    for index in indices:
+        yield offset + index
