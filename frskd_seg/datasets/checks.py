@@ -6,6 +6,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.config import Config, ConfigDict
+from mmengine.fileio import get_local_path, list_from_file
 from PIL import Image
 
 from .dataset_configs import DATALOADERS, leaf_datasets
@@ -167,12 +168,15 @@ def check_config_datasets(cfg: Config, check_masks: bool = True,
     total = 0
     seen = set()
     errors = []
+    held_out = None  # read once, for the first unlabeled pool
     for ds in leaf_datasets(cfg, splits):
         if not (ds.get('ann_file') and ds.get('data_root')):
             continue  # not a list-based data set
         if ds.get('type') == 'VOCUnlabeledDataset':
+            if held_out is None:
+                held_out = held_out_names(cfg)
             try:
-                total += check_unlabeled_pool(ds, held_out_names(cfg))
+                total += check_unlabeled_pool(ds, held_out)
             except DatasetCheckError as error:
                 errors.append(str(error))
             continue
@@ -198,9 +202,12 @@ def check_config_datasets(cfg: Config, check_masks: bool = True,
     return total
 
 
-def _names(path: str) -> List[str]:
-    with open(path) as f:
-        return [line.split()[0] for line in f if line.strip()]
+def image_names(path: str) -> List[str]:
+    """The image names of a VOC image list: the first word of each line (a
+    class list's ``name  1`` lines too)."""
+    with get_local_path(path) as local:
+        return [line.split()[0] for line in list_from_file(local)
+                if line.strip()]
 
 
 def held_out_names(cfg: Config) -> set:
@@ -210,7 +217,7 @@ def held_out_names(cfg: Config) -> set:
         if ds.get('ann_file') and ds.get('data_root'):
             path = osp.join(ds.data_root, ds.ann_file)
             if osp.isfile(path):
-                names.update(_names(path))
+                names.update(image_names(path))
     return names
 
 

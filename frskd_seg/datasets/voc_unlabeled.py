@@ -2,12 +2,10 @@
 import os.path as osp
 from typing import List, Sequence, Union
 
-from mmengine.fileio import get_local_path, list_from_file
-
 from frskd_seg.utils.errors import ConfigError
 from mmseg.datasets import BaseSegDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
-from .checks import DatasetCheckError
+from .checks import DatasetCheckError, image_names
 from .private_random import PrivateRandomState
 
 
@@ -67,11 +65,6 @@ class VOCUnlabeledDataset(BaseSegDataset):
                          img_suffix=img_suffix,
                          seg_map_suffix=seg_map_suffix, **kwargs)
 
-    def _list(self, path: str) -> List[str]:
-        with get_local_path(path) as local:
-            return [line.split()[0] for line in list_from_file(local)
-                    if line.strip()]
-
     def _root(self, path: str) -> str:
         return osp.join(self.data_root, path) if self.data_root else path
 
@@ -85,11 +78,11 @@ class VOCUnlabeledDataset(BaseSegDataset):
         excluded = set()
         for held in self.held_out:
             if osp.isfile(self._root(held)):
-                excluded.update(self._list(self._root(held)))
+                excluded.update(image_names(self._root(held)))
         img_dir = self.data_prefix.get('img_path', '')
         seg_dir = self.data_prefix.get('seg_map_path', '')
         data_list = []
-        for name in self._list(self.ann_file):
+        for name in image_names(self.ann_file):
             if name in excluded or (seg_dir and osp.exists(
                     osp.join(seg_dir, name + self.seg_map_suffix))):
                 continue
