@@ -197,13 +197,17 @@ def add_teacher_metric(cfg: Config, evaluator: str) -> bool:
     return True
 
 
-def checkpoints_beside(path: str) -> str:
-    """What the folder of a checkpoint that does not exist holds, for the
-    message: `` (DIR holds a.pth, b.pth)``, `` (DIR holds no checkpoint)``
-    or `` (DIR does not exist)``."""
+def check_checkpoint(path: str, what: str) -> None:
+    """A FileNotFoundError, naming ``what`` (e.g. ``'--resume X'``) and the
+    checkpoints beside it, where a local checkpoint does not exist (URLs are
+    left to mmengine)."""
+    if '://' in path or osp.isfile(path):
+        return
     folder = osp.dirname(path) or '.'
     if not osp.isdir(folder):
-        return f' ({folder} does not exist)'
-    found = sorted(n for n in os.listdir(folder) if n.endswith('.pth'))
-    return (f' ({folder} holds {", ".join(found)})' if found else
-            f' ({folder} holds no checkpoint)')
+        beside = f'{folder} does not exist'
+    else:
+        found = sorted(n for n in os.listdir(folder) if n.endswith('.pth'))
+        beside = (f'{folder} holds {", ".join(found)}' if found else
+                  f'{folder} holds no checkpoint')
+    raise FileNotFoundError(f'{what} ({beside})')

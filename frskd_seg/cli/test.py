@@ -2,7 +2,6 @@
 registered and the checkpoint-loading fix for torch >= 2.6 applied."""
 import argparse
 import logging
-import os.path as osp
 from typing import Optional, Sequence
 
 from mmengine.config import Config
@@ -12,8 +11,8 @@ import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
 from frskd_seg.utils.errors import ConfigError
 from .config_utils import (add_common_arguments, add_teacher_metric,
-                           checkpoints_beside,
-                           check_teacher_metric, init_distributed_on_cpu,
+                           check_checkpoint, check_teacher_metric,
+                           init_distributed_on_cpu,
                            load_config, parse_tool_args, scores_teacher)
 from .console import (SummaryRunner, align_helper_variables,
                       known_noise_silenced, user_errors_briefly)
@@ -64,9 +63,8 @@ def build_test_config(args: argparse.Namespace) -> Config:
     """The config ``tools/test.py`` runs for these arguments."""
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir, args.data_root)
-    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not '
-                                'exist' + checkpoints_beside(args.checkpoint))
+    check_checkpoint(args.checkpoint,
+                     f'checkpoint {args.checkpoint} does not exist')
     cfg.load_from = args.checkpoint
     apply_quick_run_arguments(cfg, args)
     align_helper_variables(cfg, args.data_root)

@@ -2,7 +2,6 @@
 training command line, with FRSKD registered."""
 import argparse
 import logging
-import os.path as osp
 from typing import Optional, Sequence
 
 import torch
@@ -14,9 +13,10 @@ import frskd_seg  # noqa: F401  (registers FRSKD's modules)
 from frskd_seg.datasets.checks import check_config_datasets
 from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import RUNNERS
-from .config_utils import (add_common_arguments, check_teacher_metric,
-                           check_distill_schedule, checkpoints_beside, init_distributed_on_cpu,
-                           load_config, parse_tool_args)
+from .config_utils import (add_common_arguments, check_checkpoint,
+                           check_distill_schedule, check_teacher_metric,
+                           init_distributed_on_cpu, load_config,
+                           parse_tool_args)
 from .console import (SummaryRunner, align_helper_variables,
                       known_noise_silenced, user_errors_briefly)
 from .quick_run import add_quick_run_arguments, apply_quick_run_arguments
@@ -89,10 +89,7 @@ def set_resume(cfg: Config, resume: Optional[str]) -> None:
     if resume is None:
         return
     if resume != 'auto':
-        if '://' not in resume and not osp.isfile(resume):
-            raise FileNotFoundError(
-                f'--resume {resume}: no such checkpoint'
-                + checkpoints_beside(resume))
+        check_checkpoint(resume, f'--resume {resume}: no such checkpoint')
         cfg.resume, cfg.load_from = True, resume
         return
     latest = find_latest_checkpoint(cfg.work_dir)
