@@ -12,6 +12,8 @@ from setuptools.command.build_py import build_py
 from setuptools.command.egg_info import egg_info
 
 HERE = osp.dirname(osp.abspath(__file__))
+#: whether this is an editable install (it reads the checkout in place)
+EDITABLE = any(a in sys.argv for a in ('develop', 'editable_wheel'))
 
 
 def link_mim_configs():
@@ -21,6 +23,8 @@ def link_mim_configs():
     dst = osp.join(HERE, 'frskd_seg', '.mim', 'configs')
     if osp.islink(dst) or not osp.isdir(osp.join(HERE, 'configs')):
         return
+    if osp.isdir(dst):  # a copy an older setup.py left in the checkout
+        shutil.rmtree(dst)
     os.makedirs(osp.dirname(dst), exist_ok=True)
     os.symlink(osp.relpath(osp.join(HERE, 'configs'), osp.dirname(dst)), dst)
 
@@ -56,7 +60,7 @@ class EggInfoElsewhere(egg_info):
 
     def initialize_options(self):
         super().initialize_options()
-        if not any(a in sys.argv for a in ('develop', 'editable_wheel')):
+        if not EDITABLE:
             self.egg_base = tempfile.mkdtemp(prefix='frskd-seg-egg-')
 
 
@@ -74,7 +78,7 @@ def read_requirements(name):
                 if line.split('#')[0].strip()]
 
 
-if any(a in sys.argv for a in ('develop', 'editable_wheel')):
+if EDITABLE:
     link_mim_configs()
 setup(
     name='frskd-seg',
