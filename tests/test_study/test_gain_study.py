@@ -194,6 +194,22 @@ def test_spread_of_an_unpaired_student_and_of_one_seed():
     assert all(math.isnan(v) for v in one.spread('test').values())
 
 
+def assert_warm_start_exact(cfg, base_runs, work_dir):
+    """``cfg``'s run warm-started from ``base_runs`` is refused nothing and
+    ends bit for bit where it ends trained from scratch."""
+    messages = []
+    run_study(cfg, [0], str(work_dir / 'warm'), threads=1, diagnose=False,
+              warm_start_from=base_runs, echo=messages.append)
+    assert any('from the warm-up end of' in m for m in messages)
+    run_study(cfg, [0], str(work_dir / 'scratch'), threads=1,
+              diagnose=False, echo=messages.append)
+    warm, scratch = (load_local_checkpoint(path)['state_dict'] for [path] in (
+        glob.glob(str(work_dir / arm / 'runs/frskd-*/seed_0/iter_2.pth'))
+        for arm in ('warm', 'scratch')))
+    assert warm.keys() == scratch.keys()
+    assert all(torch.equal(warm[k], scratch[k]) for k in warm)
+
+
 def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     cfg = load_config(DEMO_CONFIG)
     set_data_root(cfg, synthetic_voc)
@@ -252,20 +268,7 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     variant = copy.deepcopy(cfg)
     variant.model.loss_kd = dict(type='PixelKLDivLoss', tau=2.0)
     base_runs = str(tmp_path / 'study' / 'runs' / saved['keys']['frskd'])
-    messages.clear()
-    run_study(variant, [0], str(tmp_path / 'warm'), threads=1,
-              diagnose=False, warm_start_from=base_runs,
-              echo=messages.append)
-    assert any('from the warm-up end of' in m for m in messages)
-    run_study(variant, [0], str(tmp_path / 'scratch'), threads=1,
-              diagnose=False, echo=messages.append)
-    [warm] = glob.glob(str(tmp_path / 'warm/runs/frskd-*/seed_0/iter_2.pth'))
-    [scratch] = glob.glob(str(tmp_path / 'scratch/runs/frskd-*/seed_0/'
-                              'iter_2.pth'))
-    warm, scratch = (load_local_checkpoint(p)['state_dict']
-                     for p in (warm, scratch))
-    assert warm.keys() == scratch.keys()
-    assert all(torch.equal(warm[k], scratch[k]) for k in warm)
+    assert_warm_start_exact(variant, base_runs, tmp_path / 'variant')
     # so does one that also distils on images without masks: its labeled
     # batches, and so its warm-up, are the base's
     pool = copy.deepcopy(cfg)
@@ -277,21 +280,7 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     pool_loader.sampler.batch_size = 4
     pool.train_dataloader = pool_loader
     pool.model.unlabeled = dict(type='UnlabeledDistillation')
-    messages.clear()
-    run_study(pool, [0], str(tmp_path / 'pool-warm'), threads=1,
-              diagnose=False, warm_start_from=base_runs,
-              echo=messages.append)
-    assert any('from the warm-up end of' in m for m in messages)
-    run_study(pool, [0], str(tmp_path / 'pool-scratch'), threads=1,
-              diagnose=False, echo=messages.append)
-    [warm] = glob.glob(str(tmp_path / 'pool-warm/runs/frskd-*/seed_0/'
-                           'iter_2.pth'))
-    [scratch] = glob.glob(str(tmp_path / 'pool-scratch/runs/frskd-*/seed_0/'
-                              'iter_2.pth'))
-    warm, scratch = (load_local_checkpoint(p)['state_dict']
-                     for p in (warm, scratch))
-    assert warm.keys() == scratch.keys()
-    assert all(torch.equal(warm[k], scratch[k]) for k in warm)
+    assert_warm_start_exact(pool, base_runs, tmp_path / 'pool')
     # what changes the warm-up is refused, with the differences named
     other = copy.deepcopy(cfg)
     other.model.teacher_grad_scale = 1.0

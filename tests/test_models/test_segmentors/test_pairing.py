@@ -42,6 +42,22 @@ def _train(cfg, work_dir):
     return recorder, final
 
 
+def _train_both_arms(cfg, tmp_path_factory):
+    """``{'frskd': (recorder, final state), 'twin': ...}``: ``cfg`` and its
+    baseline twin trained."""
+    runs = {}
+    # on the CPU on a GPU host too: bit-for-bit claims, and CUDA's
+    # upsampling backward is not deterministic
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch.cuda, 'is_available', lambda: False)
+        for arm, arm_cfg in (('frskd', cfg),
+                             ('twin', baseline_twin_config(cfg))):
+            arm_cfg = copy.deepcopy(arm_cfg)
+            arm_cfg.work_dir = str(tmp_path_factory.mktemp(arm))
+            runs[arm] = _train(arm_cfg, arm_cfg.work_dir)
+    return runs
+
+
 @pytest.fixture(scope='module')
 def paired_runs(synthetic_voc, tmp_path_factory):
     cfg = load_config(DEMO_CONFIG)
@@ -61,17 +77,7 @@ def paired_runs(synthetic_voc, tmp_path_factory):
     cfg.model.teacher_grad_scale = 0.0
     cfg.model.distill_schedule = dict(type='DistillSchedule', warmup=100)
     cfg.randomness = dict(seed=7)
-    runs = {}
-    # on the CPU on a GPU host too: bit-for-bit claims, and CUDA's
-    # upsampling backward is not deterministic
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(torch.cuda, 'is_available', lambda: False)
-        for arm, arm_cfg in (('frskd', cfg),
-                             ('twin', baseline_twin_config(cfg))):
-            arm_cfg = copy.deepcopy(arm_cfg)
-            arm_cfg.work_dir = str(tmp_path_factory.mktemp(arm))
-            runs[arm] = _train(arm_cfg, arm_cfg.work_dir)
-    return runs
+    return _train_both_arms(cfg, tmp_path_factory)
 
 
 def test_student_starts_from_the_twins_weights(paired_runs):
@@ -131,15 +137,7 @@ def unlabeled_paired_runs(synthetic_voc, tmp_path_factory):
                                         interval=100, save_last=False)
     cfg.model.distill_schedule = dict(type='DistillSchedule', warmup=100)
     cfg.randomness = dict(seed=5)
-    runs = {}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(torch.cuda, 'is_available', lambda: False)
-        for arm, arm_cfg in (('frskd', cfg),
-                             ('twin', baseline_twin_config(cfg))):
-            arm_cfg = copy.deepcopy(arm_cfg)
-            arm_cfg.work_dir = str(tmp_path_factory.mktemp(arm))
-            runs[arm] = _train(arm_cfg, arm_cfg.work_dir)
-    return runs
+    return _train_both_arms(cfg, tmp_path_factory)
 
 
 def test_with_the_pool_the_labeled_batches_are_the_twins(
