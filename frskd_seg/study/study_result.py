@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+
 def detectable_effect(values: Sequence[float], level: float = 0.95,
                       power: float = 0.8) -> float:
     """The smallest mean gain a paired study of ``len(values)`` seeds with

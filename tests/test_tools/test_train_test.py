@@ -10,6 +10,7 @@ import torch
 
 from tests.conftest import DEMO_CONFIG, SHORT_RUN, run_tool
 
+
 def test_train_writes_checkpoints_and_validates(trained):
     work_dir, log = trained
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))

@@ -247,4 +247,3 @@ class FRSKDMixin(SelfTeacherPrediction):
         dropped = tuple(f'{name}.' for name in self.TEACHER_SIDE)
         return {k: v for k, v in self.state_dict().items()
                 if not k.startswith(dropped)}
-

@@ -3,7 +3,6 @@ what the gain study keys its runs on beside the config."""
 from .student_probe import reads_description
 
 
-
 def _module(module) -> str:
     """``Type(settings)`` of a built module (its ``extra_repr``)."""
     extra = module.extra_repr() if hasattr(module, 'extra_repr') else ''

@@ -247,6 +247,7 @@ def _resized(logits: Tensor, size) -> Tensor:
     return F.interpolate(logits.float(), size=tuple(size), mode='bilinear',
                          align_corners=False)
 
+
 def _mix_refined(refined: RefinedFeatures,
                  masks: Tensor) -> RefinedFeatures:
     preacts = refined.preacts
