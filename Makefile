@@ -1,7 +1,8 @@
 # The two commands of the README:
-#   make demo   set up .venv, make a small VOC-layout data set, train FRSKD
-#               DeepLab and its baseline twin on the CPU (same seed), evaluate
-#               both and the self-teacher, print them side by side
+#   make demo   set up .venv, make a small VOC-layout data set, pretrain the
+#               demo backbone (once), train FRSKD DeepLab and its baseline twin
+#               on the CPU (same seed), evaluate both and the self-teacher,
+#               print them side by side
 #   make test   set up .venv and run the test suite
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
