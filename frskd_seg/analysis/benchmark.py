@@ -264,8 +264,8 @@ def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
         frskd=costs['frskd'],
         self_teacher_share=report.ratio('self_teacher+teacher_head'),
         step_breakdown_s=step_breakdown(
-            models['frskd'], batches['frskd'], device, profile_rows=profile_rows,
-            amp=amp) if breakdown else {},
+            models['frskd'], batches['frskd'], device,
+            profile_rows=profile_rows, amp=amp) if breakdown else {},
         spreads=spreads,
         settings=dict(device=device, input=f'{batch_size}x3x{shape[0]}x'
                       f'{shape[1]}', repeats=repeats, warmup=warmup,
