@@ -63,8 +63,9 @@ class RNGStateHook(Hook):
     a resumed run re-seeds and so repeats the first iterations' draws. This
     hook stores, for every process of the run, Python's ``random``, numpy's
     and torch's CPU generator states, the current CUDA device's generator
-    state (when CUDA is in use) and FRSKD's self-teacher stream
-    (:class:`PrivateRNG`), as ``checkpoint['rng_state']['ranks'][rank]``.
+    state (when CUDA is in use) and FRSKD's private streams
+    (:class:`PrivateRNG`: the self-teacher's, and that of the forwards on
+    images without masks), as ``checkpoint['rng_state']['ranks'][rank]``.
     Only rank 0 writes checkpoints, so in a distributed run every rank hands
     its states over (one ``all_gather`` at the iterations or epochs where
     :class:`CheckpointHook` saves). The states are restored right before
@@ -116,23 +117,26 @@ class RNGStateHook(Hook):
             torch.cuda.set_rng_state(state['cuda'])
 
     @staticmethod
-    def _private_rng(runner):
-        # FRSKD's self-teacher draws from a stream of its own (PrivateRNG)
+    def _private_rngs(runner) -> dict:
+        # FRSKD's self-teacher and its forwards on images without masks
+        # draw from streams of their own (PrivateRNG)
         model = runner.model
         model = getattr(model, 'module', model)
-        return getattr(model, 'teacher_rng', None)
+        unlabeled = getattr(model, 'unlabeled', None)
+        streams = dict(teacher=getattr(model, 'teacher_rng', None),
+                       unlabeled=getattr(unlabeled, 'rng', None))
+        return {k: v for k, v in streams.items() if v is not None}
 
     def _process_state(self, runner) -> dict:
         state = self.capture()
-        private = self._private_rng(runner)
-        if private is not None:
-            state['teacher'] = private.state_dict()
+        for name, private in self._private_rngs(runner).items():
+            state[name] = private.state_dict()
         return state
 
     def _restore_private_state(self, runner, state: dict) -> None:
-        private = self._private_rng(runner)
-        if private is not None and 'teacher' in state:
-            private.load_state_dict(state['teacher'])
+        for name, private in self._private_rngs(runner).items():
+            if name in state:
+                private.load_state_dict(state[name])
 
     def before_val(self, runner) -> None:
         self._before_val = self._process_state(runner)

@@ -24,6 +24,8 @@ from .unlabeled_distillation import build_unlabeled, split_unlabeled
 
 #: offset of the self-teacher's random stream from the run's seed
 _TEACHER_SEED_OFFSET = 0x5E1F7EAC
+#: and of the stream the pool's forwards draw from (model.unlabeled)
+_UNLABELED_SEED_OFFSET = 0x9001DA7A
 
 
 class FRSKDMixin(SelfTeacherPrediction):
@@ -109,13 +111,14 @@ class FRSKDMixin(SelfTeacherPrediction):
         self.teacher_grad_scale = float(teacher_grad_scale)
         self.evaluate_teacher = bool(evaluate_teacher)
         self.distill_schedule = build_distill_schedule(distill_schedule)
-        self.teacher_rng = PrivateRNG(
-            (torch.initial_seed() + _TEACHER_SEED_OFFSET) % 2**63)
+        seed = torch.initial_seed()
+        self.teacher_rng = PrivateRNG((seed + _TEACHER_SEED_OFFSET) % 2**63)
         with self.teacher_rng:  # even the probe: some heads draw (SegNeXt)
             build_teacher_side(self, student['decode_head'], self_teacher,
                                teacher_head, loss_kd, loss_feat)
             self.unlabeled = build_unlabeled(
-                unlabeled, dict(type=self.STUDENT_CLASS.__name__, **student))
+                unlabeled, dict(type=self.STUDENT_CLASS.__name__, **student),
+                seed=(seed + _UNLABELED_SEED_OFFSET) % 2**63)
         print_log(describe_recipe(self), logger='current')
 
     def extra_repr(self) -> str:

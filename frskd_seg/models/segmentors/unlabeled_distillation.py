@@ -41,7 +41,8 @@ def cutmix_boxes(num: int, size: Tuple[int, int], area: float = 0.5,
     """One box mask per image, (num, 1, H, W) float: 1 inside a rectangle
     of ``area`` of the image, with an aspect ratio drawn log-uniformly in
     [1/2, 2] and a uniform position (French et al. 2020's CutMix boxes).
-    Draws from torch's global generator."""
+    Draws from torch's current generator (in training, the pool's
+    stream: :class:`UnlabeledDistillation`)."""
     h, w = size
     masks = torch.zeros(num, 1, h, w, device=device)
     for i in range(num):
@@ -74,7 +75,11 @@ class UnlabeledDistillation(BaseModule):
                                          + loss_feat(S, T))
 
     Nothing is computed while w(t) = 0 (the distillation warm-up), so until
-    distillation starts the student trains exactly as without the pool. The
+    distillation starts the student trains exactly as without the pool;
+    after it, everything drawn for the pool (the dropout of its student and
+    teacher forwards, the CutMix boxes) comes from a stream of its own
+    (``rng``, a :class:`PrivateRNG`), so the labeled steps draw what they
+    draw without the pool and the pool's effect is its terms'. The
     teacher is the self-teacher (refining the student's own features on
     ``x_u``) or, as the control that says whether the self-teacher matters,
     an exponential moving average of the student (a mean teacher, mmengine's
@@ -142,6 +147,7 @@ class UnlabeledDistillation(BaseModule):
         self.teacher = teacher
         self.ema_momentum = float(ema_momentum)
         self.ema: Optional[ExponentialMovingAverage] = None
+        self.rng = PrivateRNG(0)  # seeded by build_unlabeled
 
     def build_mean_teacher(self, student_cfg: dict) -> None:
         """The mean teacher, a plain mmseg segmentor built from the
@@ -187,6 +193,10 @@ class UnlabeledDistillation(BaseModule):
         keys = [m.loss_name for m in self._terms(segmentor)]
         if weight <= 0 or self.loss_weight == 0:
             return dict({k: zero for k in keys}, confident=zero)
+        with self.rng:
+            return self._loss(segmentor, images, weight * self.loss_weight)
+
+    def _loss(self, segmentor, images: Tensor, scale: float) -> dict:
         if self.teacher == 'self_teacher' and self.strong_view is None:
             # one student forward serves both: the self-teacher refines the
             # features the student learns with
@@ -199,19 +209,17 @@ class UnlabeledDistillation(BaseModule):
             with torch.no_grad():
                 target, refined = self._targets(segmentor, images)
                 if self.strong_view == 'cutmix':
-                    with segmentor.teacher_rng:
-                        masks = cutmix_boxes(len(images), images.shape[2:],
-                                             device=images.device)
+                    masks = cutmix_boxes(len(images), images.shape[2:],
+                                         device=images.device)
                     images, target = mix(images, masks), mix(target, masks)
                     if refined is not None:
                         refined = _mix_refined(refined, masks)
             student_logits, reads = segmentor.student_forward(
                 segmentor.extract_feat(images))
-        confident = (zero + 1 if self.min_confidence is None else
-                     (confidence(target) >= self.min_confidence).float()
+        confident = (target.new_ones(()) if self.min_confidence is None
+                     else (confidence(target) >= self.min_confidence).float()
                      .mean())
         losses = dict(confident=confident)
-        scale = weight * self.loss_weight
         if segmentor.loss_kd is not None:
             losses[segmentor.loss_kd.loss_name] = scale * segmentor.loss_kd(
                 student_logits, target, size=images.shape[2:],
@@ -238,8 +246,7 @@ class UnlabeledDistillation(BaseModule):
 
     @staticmethod
     def _self_teacher_targets(segmentor, reads, size):
-        with segmentor.teacher_rng:
-            logits, refined = segmentor.teacher_forward(reads)
+        logits, refined = segmentor.teacher_forward(reads)
         return _resized(logits, size), refined
 
 
@@ -273,17 +280,18 @@ def check_unlabeled_batch(unlabeled: Optional[nn.Module], num_unlabeled: int,
             "MultiSourceSampler over ConcatDataset([labeled, unlabeled])")
 
 
-def build_unlabeled(cfg: Optional[dict],
-                    student_cfg: dict) -> Optional[UnlabeledDistillation]:
+def build_unlabeled(cfg: Optional[dict], student_cfg: dict,
+                    seed: int) -> Optional[UnlabeledDistillation]:
     """``model.unlabeled`` built (a dict without ``type`` is an
-    :class:`UnlabeledDistillation`'s arguments), with its mean teacher
-    built from ``student_cfg`` (the plain mmseg segmentor's config) where
-    it asks for one; None stays None."""
+    :class:`UnlabeledDistillation`'s arguments), its stream seeded with
+    ``seed``, with its mean teacher built from ``student_cfg`` (the plain
+    mmseg segmentor's config) where it asks for one; None stays None."""
     if cfg is None:
         return None
     cfg = dict(cfg)
     cfg.setdefault('type', 'UnlabeledDistillation')
     module = build_checked(cfg, 'model.unlabeled')
+    module.rng = PrivateRNG(seed)
     if module.teacher == 'ema':
         student_cfg = dict(student_cfg, data_preprocessor=None)
         module.build_mean_teacher(student_cfg)

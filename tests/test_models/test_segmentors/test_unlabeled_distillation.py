@@ -65,6 +65,35 @@ def test_warm_up_trains_the_student_as_without_the_pool(tiny_decoder_cfg):
             assert torch.equal(param.grad, theirs[name].grad), name
 
 
+@pytest.mark.parametrize('unlabeled', [
+    dict(), dict(strong_view='cutmix'), dict(teacher='ema', feat=False)])
+def test_the_pools_draws_come_from_a_stream_of_their_own(
+        tiny_decoder_cfg, unlabeled):
+    """After distillation starts, the pool's forwards (dropout in the
+    student's and the self-teacher's heads) and CutMix boxes draw from the
+    pool's stream: the labeled step draws, from the global and the
+    self-teacher's streams, what it draws without the pool."""
+    tiny_decoder_cfg.decode_head.dropout_ratio = 0.5
+    inputs, samples = _mixed_batch()
+    with_pool = _model(tiny_decoder_cfg, **unlabeled)
+    torch.manual_seed(0)
+    without = build_model(copy.deepcopy(tiny_decoder_cfg))
+    without.init_weights()
+    pool_stream = with_pool.unlabeled.rng.state_dict()['cpu']
+    torch.manual_seed(1)
+    losses = with_pool.loss(inputs, samples)
+    after = torch.get_rng_state(), with_pool.teacher_rng.state_dict()['cpu']
+    torch.manual_seed(1)
+    reference = without.loss(inputs[:2], samples[:2])
+    assert torch.equal(after[0], torch.get_rng_state())
+    assert torch.equal(after[1], without.teacher_rng.state_dict()['cpu'])
+    assert losses['unlabeled.loss_kd'] > 0
+    assert not torch.equal(with_pool.unlabeled.rng.state_dict()['cpu'],
+                           pool_stream)  # it drew: dropout is on
+    for key, value in reference.items():
+        assert torch.equal(losses[key], value), key
+
+
 def _reference_kl(zs, zt, size, weight, min_confidence=None):
     zs = F.interpolate(zs, size=size, mode='bilinear', align_corners=False)
     zt = F.interpolate(zt, size=size, mode='bilinear', align_corners=False)
