@@ -24,8 +24,6 @@ from .unlabeled_distillation import build_unlabeled, split_unlabeled
 
 #: offset of the self-teacher's random stream from the run's seed
 _TEACHER_SEED_OFFSET = 0x5E1F7EAC
-#: and of the stream the pool's forwards draw from (model.unlabeled)
-_UNLABELED_SEED_OFFSET = 0x9001DA7A
 
 
 class FRSKDMixin(SelfTeacherPrediction):
@@ -118,7 +116,7 @@ class FRSKDMixin(SelfTeacherPrediction):
                                teacher_head, loss_kd, loss_feat)
             self.unlabeled = build_unlabeled(
                 unlabeled, dict(type=self.STUDENT_CLASS.__name__, **student),
-                seed=(seed + _UNLABELED_SEED_OFFSET) % 2**63)
+                seed)
         print_log(describe_recipe(self), logger='current')
 
     def extra_repr(self) -> str:

@@ -280,18 +280,23 @@ def check_unlabeled_batch(unlabeled: Optional[nn.Module], num_unlabeled: int,
             "MultiSourceSampler over ConcatDataset([labeled, unlabeled])")
 
 
+#: offset of the pool's random stream from the run's seed
+_UNLABELED_SEED_OFFSET = 0x9001DA7A
+
+
 def build_unlabeled(cfg: Optional[dict], student_cfg: dict,
                     seed: int) -> Optional[UnlabeledDistillation]:
     """``model.unlabeled`` built (a dict without ``type`` is an
-    :class:`UnlabeledDistillation`'s arguments), its stream seeded with
-    ``seed``, with its mean teacher built from ``student_cfg`` (the plain
-    mmseg segmentor's config) where it asks for one; None stays None."""
+    :class:`UnlabeledDistillation`'s arguments), its stream seeded from
+    the run's ``seed``, with its mean teacher built from ``student_cfg``
+    (the plain mmseg segmentor's config) where it asks for one; None stays
+    None."""
     if cfg is None:
         return None
     cfg = dict(cfg)
     cfg.setdefault('type', 'UnlabeledDistillation')
     module = build_checked(cfg, 'model.unlabeled')
-    module.rng = PrivateRNG(seed)
+    module.rng = PrivateRNG((seed + _UNLABELED_SEED_OFFSET) % 2**63)
     if module.teacher == 'ema':
         student_cfg = dict(student_cfg, data_preprocessor=None)
         module.build_mean_teacher(student_cfg)
