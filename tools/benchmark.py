@@ -3,6 +3,7 @@
     python tools/benchmark.py configs/frskd_deeplab_voc.py [--baseline CONFIG]
         [--shape 512 512] [--batch 2] [--repeats 5] [--warmup 2] [--device cpu]
         [--profile 25] [--amp {config,auto,bfloat16,float16,off}]
+        [--cfg-options key=value ...]
 
 Prints parameters and FLOPs, training-step time and peak memory, inference
 time (medians after warm-up) with FRSKD / baseline ratios, and where an FRSKD
@@ -11,15 +12,18 @@ config with the FRSKD segmentor turned into mmseg's EncoderDecoder.
 Training steps run as the config trains: cuDNN's autotuner per its
 env_cfg.cudnn_benchmark, the forward under autocast if it trains with AMP
 (--amp overrides; `auto` is what tools/train.py --amp picks for the GPU);
-the table's settings line says which.
+the table's settings line says which. --cfg-options changes the FRSKD
+config before its twin is derived from it, as in tools/train.py (e.g. an
+unlabeled pool's batch: "train_dataloader.sampler.source_ratio=[1,2]").
 """
 import argparse
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 import frskd_seg  # noqa: F401
 from frskd_seg.analysis import benchmark
+from frskd_seg.cli.config_utils import load_config
 from mmseg.utils import register_all_modules
 
 
@@ -51,10 +55,12 @@ def main():
         choices=['config', 'auto', 'bfloat16', 'float16', 'off'],
         help='precision of the training steps (default: as the config '
         'trains)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override FRSKD config settings, key=value')
     args = parser.parse_args()
     register_all_modules()
     result = benchmark(
-        Config.fromfile(args.config),
+        load_config(args.config, args.cfg_options),
         Config.fromfile(args.baseline) if args.baseline else None,
         shape=tuple(args.shape), batch_size=args.batch, repeats=args.repeats,
         warmup=args.warmup, device=args.device,

@@ -173,3 +173,20 @@ def test_profiler_output_is_kept_off_the_terminal(capfd):
         os.write(2, b'USDT: profiler_start\n')
     os.write(2, b'after\n')
     assert capfd.readouterr().err == 'after\n'
+
+
+def test_the_tool_benchmarks_the_config_as_changed_on_the_command_line():
+    """tools/benchmark.py --cfg-options reaches the config it builds: the
+    pool's batch follows a changed sampler ratio."""
+    import subprocess
+    import sys
+    from tests.conftest import REPO
+    proc = subprocess.run(
+        [sys.executable, 'tools/benchmark.py', UNLABELED_CONFIG, '--shape',
+         '64', '64', '--batch', '2', '--repeats', '1', '--warmup', '0',
+         '--no-breakdown', '--device', 'cpu', '--cfg-options',
+         'model.backbone.init_cfg=None',
+         'train_dataloader.sampler.source_ratio=[1,2]'],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'unlabeled_per_batch=4' in proc.stdout
