@@ -4,13 +4,16 @@ weights, tensor for tensor.
     python tools/compare_runs.py WORK_DIR_A WORK_DIR_B [--checkpoint F]
 
 Exits 0 and prints `same run: N logged lines, M tensors` when they agree;
-else prints the differences and exits 1.
+else prints the differences, how far apart the runs are (the first value
+both log that differs; per module, the relative distance of the weights
+and of the running BN statistics) and exits 1.
 """
 import argparse
 import sys
 
-from frskd_seg.study.compare_runs import (compare_runs, last_log,
-                                          logged_values)
+from frskd_seg.study.compare_runs import (compare_runs, first_divergence,
+                                          last_log, load_state,
+                                          logged_values, state_distances)
 
 
 def main():
@@ -29,10 +32,24 @@ def main():
     differences = compare_runs(args.work_dir_a, args.work_dir_b, checkpoint)
     if differences:
         print('the runs differ:\n  ' + '\n  '.join(differences))
+        print_distances(args.work_dir_a, args.work_dir_b, checkpoint)
         sys.exit(1)
     lines = len(logged_values(last_log(args.work_dir_a)))
     print(f'same run: {lines} logged training lines and every tensor of '
           f'{checkpoint} equal')
+
+
+def print_distances(work_dir_a: str, work_dir_b: str, checkpoint: str):
+    first = first_divergence(last_log(work_dir_a), last_log(work_dir_b))
+    print('first value both log that differs: ' + (
+        'none' if first is None else
+        'iteration {}, {}: {} vs {}'.format(*first)))
+    distances = state_distances(load_state(work_dir_a, checkpoint),
+                                load_state(work_dir_b, checkpoint))
+    print(f'relative distance |A - B| / |B| in {checkpoint}:')
+    print(f'  {"module":<24} {"weights":>10} {"running stats":>14}')
+    for module, (weights, running) in distances.items():
+        print(f'  {module:<24} {weights:>10.2e} {running:>14.2e}')
 
 
 if __name__ == '__main__':

@@ -1,11 +1,13 @@
 """Are two training runs the same run? Their logged training values
 (``Iter(train)`` lines: learning rate, every loss term, accuracy and
 distillation weight, not timings) and their final weights, tensor
-for tensor -- the check that a refactoring changed no behaviour."""
+for tensor -- the check that a refactoring changed no behaviour. Where
+they differ, how far: the first value both log that differs, and the
+distance between their weights and between their running statistics."""
 import glob
 import os.path as osp
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
@@ -40,6 +42,52 @@ def last_log(work_dir: str) -> str:
         return f.read()
 
 
+def first_divergence(log_a: str, log_b: str
+                     ) -> Optional[Tuple[int, str, str, str]]:
+    """``(iteration, name, value in a, value in b)`` of the first value that
+    both logs print at the same iteration and that differs; None if none
+    does (values only one run logs, e.g. a pool's terms, are skipped)."""
+    b_by_iter = dict(logged_values(log_b))
+    for it, a in logged_values(log_a):
+        b = b_by_iter.get(it, {})
+        for name in a.keys() & b.keys():
+            if a[name] != b[name]:
+                return it, name, a[name], b[name]
+    return None
+
+
+#: buffers that estimate statistics of the data (BN and the like), not
+#: learned by the gradient
+_RUNNING = ('running_mean', 'running_var')
+
+
+def state_distances(state_a: Dict[str, torch.Tensor],
+                    state_b: Dict[str, torch.Tensor]
+                    ) -> Dict[str, Tuple[float, float]]:
+    """Per top-level module (the key's first part), the relative distance
+    ``||a - b|| / ||b||`` over its floating-point weights and over its
+    running statistics (NaN where it has none), on the keys both hold."""
+    sums: Dict[str, List[float]] = {}
+    for key in state_a.keys() & state_b.keys():
+        a, b = state_a[key], state_b[key]
+        if not b.is_floating_point():
+            continue
+        kind = 2 if key.rsplit('.', 1)[-1] in _RUNNING else 0
+        acc = sums.setdefault(key.split('.')[0], [0.0] * 4)
+        acc[kind] += (a.double() - b.double()).pow(2).sum().item()
+        acc[kind + 1] += b.double().pow(2).sum().item()
+    nan = float('nan')
+    return {module: tuple((d / n) ** 0.5 if n else nan
+                          for d, n in ((acc[0], acc[1]), (acc[2], acc[3])))
+            for module, acc in sorted(sums.items())}
+
+
+def load_state(work_dir: str, checkpoint: str) -> Dict[str, torch.Tensor]:
+    """The ``state_dict`` of ``checkpoint`` (a file name in ``work_dir``)."""
+    return load_local_checkpoint(osp.join(work_dir, checkpoint),
+                                 map_location='cpu')['state_dict']
+
+
 def compare_runs(work_dir_a: str, work_dir_b: str,
                  checkpoint: str) -> List[str]:
     """The differences between two runs (empty: the same run): logged
@@ -54,9 +102,7 @@ def compare_runs(work_dir_a: str, work_dir_b: str,
         if (it_a, a) != (it_b, b):
             differences.append(f'iteration {it_a}: {a} != {it_b}: {b}')
             break
-    states = [load_local_checkpoint(osp.join(d, checkpoint),
-                                    map_location='cpu')['state_dict']
-              for d in (work_dir_a, work_dir_b)]
+    states = [load_state(d, checkpoint) for d in (work_dir_a, work_dir_b)]
     if states[0].keys() != states[1].keys():
         differences.append('state dicts differ in keys: ' + str(sorted(
             set(states[0]) ^ set(states[1]))[:5]))

@@ -1,7 +1,11 @@
 """Comparing two runs: logged training values (not timings) and weights."""
+import math
+
+import pytest
 import torch
 
-from frskd_seg.study.compare_runs import compare_runs, logged_values
+from frskd_seg.study.compare_runs import (compare_runs, first_divergence,
+                                          logged_values, state_distances)
 
 LOG = ('11/30 08:14:13 - mmengine - INFO - Iter(train) [ {it}/200]  lr: '
        '1.0e-02  eta: 0:00:{eta}  time: 0.{t}  data_time: 0.0011  loss: '
@@ -37,3 +41,25 @@ def test_same_run_and_each_kind_of_difference(tmp_path):
     d = _run(tmp_path, 'd', ['2.5', '2.1'], 1.5)
     assert compare_runs(a, d, 'iter_20.pth') == [
         "1 tensors differ, e.g. ['w']"]
+
+
+def test_how_far_apart_two_runs_are():
+    a = LOG.format(it=10, eta='5', t='3', loss='2.5') + \
+        LOG.format(it=20, eta='5', t='3', loss='2.1').replace(
+            '1.0000', '1.0000  pool.loss: 0.3')
+    b = LOG.format(it=10, eta='9', t='1', loss='2.5') + \
+        LOG.format(it=20, eta='5', t='3', loss='2.2')
+    assert first_divergence(a, b) == (20, 'loss', '2.1', '2.2')
+    assert first_divergence(a, a) is None
+    state_b = {'backbone.conv.weight': torch.tensor([3.0, 4.0]),
+               'backbone.bn.running_mean': torch.tensor([1.0, 0.0]),
+               'backbone.bn.num_batches_tracked': torch.tensor(7),
+               'head.weight': torch.tensor([2.0])}
+    state_a = dict(state_b, **{
+        'backbone.conv.weight': torch.tensor([3.0, 4.5]),
+        'backbone.bn.running_mean': torch.tensor([1.0, 0.1]),
+        'head.weight': torch.tensor([2.0])})
+    distances = state_distances(state_a, state_b)
+    assert distances['backbone'] == pytest.approx((0.1, 0.1))
+    weights, running = distances['head']
+    assert weights == 0 and math.isnan(running)
