@@ -11,9 +11,8 @@ and of the running BN statistics) and exits 1.
 import argparse
 import sys
 
-from frskd_seg.study.compare_runs import (compare_runs, first_divergence,
-                                          last_log, load_state,
-                                          logged_values, state_distances)
+from frskd_seg.study.compare_runs import (first_divergence, load_run,
+                                          run_differences, state_distances)
 
 
 def main():
@@ -29,23 +28,23 @@ def main():
         import os.path as osp
         with open(osp.join(args.work_dir_a, 'last_checkpoint')) as f:
             checkpoint = osp.basename(f.read().strip())
-    differences = compare_runs(args.work_dir_a, args.work_dir_b, checkpoint)
+    run_a, run_b = (load_run(d, checkpoint)
+                    for d in (args.work_dir_a, args.work_dir_b))
+    differences = run_differences(run_a, run_b)
     if differences:
         print('the runs differ:\n  ' + '\n  '.join(differences))
-        print_distances(args.work_dir_a, args.work_dir_b, checkpoint)
+        print_distances(run_a, run_b, checkpoint)
         sys.exit(1)
-    lines = len(logged_values(last_log(args.work_dir_a)))
-    print(f'same run: {lines} logged training lines and every tensor of '
-          f'{checkpoint} equal')
+    print(f'same run: {len(run_a[0])} logged training lines and every '
+          f'tensor of {checkpoint} equal')
 
 
-def print_distances(work_dir_a: str, work_dir_b: str, checkpoint: str):
-    first = first_divergence(last_log(work_dir_a), last_log(work_dir_b))
+def print_distances(run_a, run_b, checkpoint: str):
+    first = first_divergence(run_a[0], run_b[0])
     print('first value both log that differs: ' + (
         'none' if first is None else
         'iteration {}, {}: {} vs {}'.format(*first)))
-    distances = state_distances(load_state(work_dir_a, checkpoint),
-                                load_state(work_dir_b, checkpoint))
+    distances = state_distances(run_a[1], run_b[1])
     print(f'relative distance |A - B| / |B| in {checkpoint}:')
     print(f'  {"module":<24} {"weights":>10} {"running stats":>14}')
     for module, (weights, running) in distances.items():

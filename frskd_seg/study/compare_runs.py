@@ -42,13 +42,20 @@ def last_log(work_dir: str) -> str:
         return f.read()
 
 
-def first_divergence(log_a: str, log_b: str
+#: a run as compared: its logged values (:func:`logged_values`) and the
+#: state dict of one checkpoint
+Run = Tuple[List[Tuple[int, Dict[str, str]]], Dict[str, torch.Tensor]]
+
+
+def first_divergence(values_a: List[Tuple[int, Dict[str, str]]],
+                     values_b: List[Tuple[int, Dict[str, str]]]
                      ) -> Optional[Tuple[int, str, str, str]]:
     """``(iteration, name, value in a, value in b)`` of the first value that
-    both logs print at the same iteration and that differs; None if none
-    does (values only one run logs, e.g. a pool's terms, are skipped)."""
-    b_by_iter = dict(logged_values(log_b))
-    for it, a in logged_values(log_a):
+    both runs log (:func:`logged_values`) at the same iteration and that
+    differs; None if none does (values only one run logs, e.g. a pool's
+    terms, are skipped)."""
+    b_by_iter = dict(values_b)
+    for it, a in values_a:
         b = b_by_iter.get(it, {})
         for name in a.keys() & b.keys():
             if a[name] != b[name]:
@@ -82,10 +89,12 @@ def state_distances(state_a: Dict[str, torch.Tensor],
             for module, acc in sorted(sums.items())}
 
 
-def load_state(work_dir: str, checkpoint: str) -> Dict[str, torch.Tensor]:
-    """The ``state_dict`` of ``checkpoint`` (a file name in ``work_dir``)."""
-    return load_local_checkpoint(osp.join(work_dir, checkpoint),
-                                 map_location='cpu')['state_dict']
+def load_run(work_dir: str, checkpoint: str) -> Run:
+    """The logged values of a run's newest log and the ``state_dict`` of
+    ``checkpoint`` (a file name in ``work_dir``)."""
+    state = load_local_checkpoint(osp.join(work_dir, checkpoint),
+                                  map_location='cpu')['state_dict']
+    return logged_values(last_log(work_dir)), state
 
 
 def compare_runs(work_dir_a: str, work_dir_b: str,
@@ -93,8 +102,14 @@ def compare_runs(work_dir_a: str, work_dir_b: str,
     """The differences between two runs (empty: the same run): logged
     values line by line, then the state dicts of ``checkpoint`` (a file name
     inside both work dirs)."""
+    return run_differences(load_run(work_dir_a, checkpoint),
+                           load_run(work_dir_b, checkpoint))
+
+
+def run_differences(run_a: Run, run_b: Run) -> List[str]:
+    """:func:`compare_runs` on runs already loaded (:func:`load_run`)."""
     differences = []
-    logs = [logged_values(last_log(d)) for d in (work_dir_a, work_dir_b)]
+    logs, states = (run_a[0], run_b[0]), (run_a[1], run_b[1])
     if len(logs[0]) != len(logs[1]):
         differences.append(f'{len(logs[0])} and {len(logs[1])} logged '
                            'training lines')
@@ -102,7 +117,6 @@ def compare_runs(work_dir_a: str, work_dir_b: str,
         if (it_a, a) != (it_b, b):
             differences.append(f'iteration {it_a}: {a} != {it_b}: {b}')
             break
-    states = [load_state(d, checkpoint) for d in (work_dir_a, work_dir_b)]
     if states[0].keys() != states[1].keys():
         differences.append('state dicts differ in keys: ' + str(sorted(
             set(states[0]) ^ set(states[1]))[:5]))

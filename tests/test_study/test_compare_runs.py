@@ -49,6 +49,7 @@ def test_how_far_apart_two_runs_are():
             '1.0000', '1.0000  pool.loss: 0.3')
     b = LOG.format(it=10, eta='9', t='1', loss='2.5') + \
         LOG.format(it=20, eta='5', t='3', loss='2.2')
+    a, b = logged_values(a), logged_values(b)
     assert first_divergence(a, b) == (20, 'loss', '2.1', '2.2')
     assert first_divergence(a, a) is None
     state_b = {'backbone.conv.weight': torch.tensor([3.0, 4.0]),

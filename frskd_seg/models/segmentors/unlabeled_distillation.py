@@ -83,12 +83,12 @@ class UnlabeledDistillation(BaseModule):
     (``rng``, a :class:`PrivateRNG`), so the labeled steps draw what they
     draw without the pool, and with ``update_bn_stats=False`` the running
     BN statistics are the labeled batches' alone: the pool's effect is its
-    terms'. The
-    teacher is the self-teacher (refining the student's own features on
-    ``x_u``) or, as the control that says whether the self-teacher matters,
-    an exponential moving average of the student (a mean teacher, mmengine's
-    :class:`ExponentialMovingAverage`, in eval mode, updated from the
-    student at every training step, warm-up included).
+    terms'. The teacher is the self-teacher (refining the student's own
+    features on ``x_u``) or, as the control that says whether the
+    self-teacher matters, an exponential moving average of the student (a
+    mean teacher, mmengine's :class:`ExponentialMovingAverage`, in eval
+    mode, updated from the student at every training step, warm-up
+    included).
 
     Args:
         loss_weight (float): The unlabeled terms' weight relative to the

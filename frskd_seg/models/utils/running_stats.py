@@ -26,7 +26,7 @@ def running_stats_kept(module: nn.Module) -> Iterator[None]:
     swapped = [(m, name, buffer)
                for m in module.modules() if m.training
                for name, buffer in m.named_buffers(recurse=False)
-               if name in RUNNING_BUFFERS and buffer is not None]
+               if name in RUNNING_BUFFERS]
     for m, name, buffer in swapped:
         setattr(m, name, buffer.clone())
     try:
