@@ -1,6 +1,5 @@
 """Distillation on images without masks (``model.unlabeled``)."""
 import copy
-from contextlib import nullcontext
 from numbers import Real
 from typing import List, Optional, Tuple
 
@@ -81,10 +80,15 @@ class UnlabeledDistillation(BaseModule):
     after it, everything drawn for the pool (the dropout of its student and
     teacher forwards, the CutMix boxes) comes from a stream of its own
     (``rng``, a :class:`PrivateRNG`), so the labeled steps draw what they
-    draw without the pool, and with ``update_bn_stats=False`` the running
-    BN statistics are the labeled batches' alone: the pool's effect is its
-    terms'. The teacher is the self-teacher (refining the student's own
-    features on ``x_u``) or, as the control that says whether the
+    draw without the pool; and the pool's forwards normalise with their
+    batch's statistics but leave the running ones (which the evaluated
+    model normalises with) to the labeled batches
+    (:func:`running_stats_kept`): the pool's effect is its terms'. Left
+    to update them, the forwards alone cost the student 1 mIoU on the
+    demo (docs/results.md).
+
+    The teacher is the self-teacher (refining the student's own features
+    on ``x_u``) or, as the control that says whether the
     self-teacher matters, an exponential moving average of the student (a
     mean teacher, mmengine's :class:`ExponentialMovingAverage`, in eval
     mode, updated from the student at every training step, warm-up
@@ -105,11 +109,6 @@ class UnlabeledDistillation(BaseModule):
         teacher (str): ``'self_teacher'`` or ``'ema'``.
         ema_momentum (float): The mean teacher's momentum (mmengine's
             convention: the weight of the student's value at each update).
-        update_bn_stats (bool): Whether the pool's forwards update the
-            running statistics of the BN layers (which the evaluated model
-            normalises with). False: they normalise with their batch's
-            statistics but leave the running ones to the labeled batches
-            (:func:`running_stats_kept`).
 
     Loss keys (under ``unlabeled.``): ``<loss_name>`` of each term, and
     ``confident`` (the share of pixels over ``min_confidence``, logged).
@@ -124,8 +123,7 @@ class UnlabeledDistillation(BaseModule):
                  feat: bool = True,
                  strong_view: Optional[str] = None,
                  teacher: str = 'self_teacher',
-                 ema_momentum: float = 0.01,
-                 update_bn_stats: bool = True):
+                 ema_momentum: float = 0.01):
         super().__init__()
         if not isinstance(loss_weight, Real) or loss_weight < 0:
             raise ConfigError('unlabeled: loss_weight must be a number >= '
@@ -147,9 +145,6 @@ class UnlabeledDistillation(BaseModule):
             raise ConfigError(
                 "unlabeled: teacher='ema' has no refined features to "
                 'distil: set feat=False (the mean teacher teaches the KL)')
-        if not isinstance(update_bn_stats, bool):
-            raise ConfigTypeError('unlabeled: update_bn_stats must be True '
-                                  f'or False, got {update_bn_stats!r}')
         if not (isinstance(ema_momentum, Real) and 0 < ema_momentum < 1):
             raise ConfigError('unlabeled: ema_momentum must be in (0, 1), '
                               f'got {ema_momentum!r}')
@@ -159,7 +154,6 @@ class UnlabeledDistillation(BaseModule):
         self.strong_view = strong_view
         self.teacher = teacher
         self.ema_momentum = float(ema_momentum)
-        self.update_bn_stats = update_bn_stats
         self.ema: Optional[ExponentialMovingAverage] = None
         self.rng = PrivateRNG(0)  # seeded by build_unlabeled
 
@@ -182,8 +176,7 @@ class UnlabeledDistillation(BaseModule):
     def extra_repr(self) -> str:
         return (f'loss_weight={self.loss_weight}, min_confidence='
                 f'{self.min_confidence}, feat={self.feat}, strong_view='
-                f'{self.strong_view!r}, teacher={self.teacher!r}, '
-                f'update_bn_stats={self.update_bn_stats}')
+                f'{self.strong_view!r}, teacher={self.teacher!r}')
 
     def describe(self) -> str:
         """One line for the recipe the build logs."""
@@ -195,8 +188,6 @@ class UnlabeledDistillation(BaseModule):
         if self.strong_view:
             parts.append(f'student on {self.strong_view} of the teacher\'s '
                          'view')
-        if not self.update_bn_stats:
-            parts.append('BN running statistics left to the labeled batches')
         return ', '.join(parts)
 
     # -- per step -------------------------------------------------------------
@@ -210,9 +201,7 @@ class UnlabeledDistillation(BaseModule):
         keys = [m.loss_name for m in self._terms(segmentor)]
         if weight <= 0 or self.loss_weight == 0:
             return dict({k: zero for k in keys}, confident=zero)
-        kept = (nullcontext() if self.update_bn_stats else
-                running_stats_kept(segmentor))
-        with self.rng, kept:
+        with self.rng, running_stats_kept(segmentor):
             return self._loss(segmentor, images, weight * self.loss_weight)
 
     def _loss(self, segmentor, images: Tensor, scale: float) -> dict:

@@ -1,11 +1,13 @@
 """model.unlabeled: the recipe's terms on the batch's images without masks,
 no CE; nothing at all during the warm-up; a mean-teacher control."""
 import copy
+from contextlib import nullcontext
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+from frskd_seg.models.segmentors import unlabeled_distillation
 from frskd_seg.models.segmentors.unlabeled_distillation import (
     cutmix_boxes, mix, split_unlabeled)
 from frskd_seg.utils.errors import ConfigError
@@ -223,8 +225,6 @@ def test_bad_settings_and_batches_are_refused(tiny_decoder_cfg):
         _model(tiny_decoder_cfg, min_confidence=1.5)
     with pytest.raises(ConfigError, match='strong_view'):
         _model(tiny_decoder_cfg, strong_view='mixup')
-    with pytest.raises(ConfigError, match="update_bn_stats .* got 'no'"):
-        _model(tiny_decoder_cfg, update_bn_stats='no')
     model = _model(tiny_decoder_cfg)
     with pytest.raises(ConfigError, match='MultiSourceSampler'):
         model.loss(*make_batch(2))
@@ -236,12 +236,12 @@ def test_bad_settings_and_batches_are_refused(tiny_decoder_cfg):
 
 @pytest.mark.parametrize('unlabeled', [
     dict(), dict(strong_view='cutmix'), dict(teacher='ema', feat=False)])
-def test_the_running_bn_statistics_can_be_the_labeled_batches_alone(
-        tiny_decoder_cfg, unlabeled):
-    """With update_bn_stats=False a distillation step leaves the model's
-    every buffer (BN running statistics included) as the same step without
-    the pool does, and the pool's terms still reach the weights; with the
-    default, the pool's forwards move the running statistics."""
+def test_the_running_bn_statistics_are_the_labeled_batches_alone(
+        tiny_decoder_cfg, unlabeled, monkeypatch):
+    """A distillation step leaves the model's every buffer (BN running
+    statistics included) as the same step without the pool does, and the
+    pool's terms still reach the weights; without running_stats_kept, the
+    pool's forwards would move the running statistics."""
     inputs, samples = _mixed_batch()
     torch.manual_seed(0)
     without = build_model(copy.deepcopy(tiny_decoder_cfg))
@@ -249,15 +249,18 @@ def test_the_running_bn_statistics_can_be_the_labeled_batches_alone(
     torch.manual_seed(1)
     without.loss(inputs[:2], samples[:2])
     reference = dict(without.named_buffers())
-    for update, same in ((False, True), (True, False)):
-        model = _model(tiny_decoder_cfg, update_bn_stats=update, **unlabeled)
+    for kept in (True, False):
+        if not kept:
+            monkeypatch.setattr(unlabeled_distillation, 'running_stats_kept',
+                                lambda module: nullcontext())
+        model = _model(tiny_decoder_cfg, **unlabeled)
         torch.manual_seed(1)
         losses = model.loss(inputs, samples)
         buffers = {k: v for k, v in model.named_buffers()
                    if k in reference}
         assert len(buffers) == len(reference)
         equal = [torch.equal(v, reference[k]) for k, v in buffers.items()]
-        assert all(equal) if same else not all(equal)
+        assert all(equal) if kept else not all(equal)
         assert losses['unlabeled.loss_kd'] > 0
         losses['unlabeled.loss_kd'].backward()
         assert sum(p.grad.abs().sum() for p in model.backbone.parameters()
