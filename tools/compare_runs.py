@@ -11,8 +11,9 @@ and of the running BN statistics) and exits 1.
 import argparse
 import sys
 
-from frskd_seg.study.compare_runs import (first_divergence, load_run,
-                                          run_differences, state_distances)
+from frskd_seg.study.compare_runs import (LoadedRun, first_divergence,
+                                          load_run, run_differences,
+                                          state_distances)
 
 
 def main():
@@ -35,16 +36,17 @@ def main():
         print('the runs differ:\n  ' + '\n  '.join(differences))
         print_distances(run_a, run_b, checkpoint)
         sys.exit(1)
-    print(f'same run: {len(run_a[0])} logged training lines and every '
+    print(f'same run: {len(run_a.values)} logged training lines and every '
           f'tensor of {checkpoint} equal')
 
 
-def print_distances(run_a, run_b, checkpoint: str):
-    first = first_divergence(run_a[0], run_b[0])
+def print_distances(run_a: LoadedRun, run_b: LoadedRun,
+                    checkpoint: str):
+    first = first_divergence(run_a.values, run_b.values)
     print('first value both log that differs: ' + (
         'none' if first is None else
         'iteration {}, {}: {} vs {}'.format(*first)))
-    distances = state_distances(run_a[1], run_b[1])
+    distances = state_distances(run_a.state, run_b.state)
     print(f'relative distance |A - B| / |B| in {checkpoint}:')
     print(f'  {"module":<24} {"weights":>10} {"running stats":>14}')
     for module, (weights, running) in distances.items():

@@ -7,7 +7,7 @@ distance between their weights and between their running statistics."""
 import glob
 import os.path as osp
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 
@@ -42,9 +42,11 @@ def last_log(work_dir: str) -> str:
         return f.read()
 
 
-#: a run as compared: its logged values (:func:`logged_values`) and the
-#: state dict of one checkpoint
-Run = Tuple[List[Tuple[int, Dict[str, str]]], Dict[str, torch.Tensor]]
+class LoadedRun(NamedTuple):
+    """A run as compared: its logged values (:func:`logged_values`) and
+    the state dict of one checkpoint."""
+    values: List[Tuple[int, Dict[str, str]]]
+    state: Dict[str, torch.Tensor]
 
 
 def first_divergence(values_a: List[Tuple[int, Dict[str, str]]],
@@ -89,12 +91,12 @@ def state_distances(state_a: Dict[str, torch.Tensor],
             for module, acc in sorted(sums.items())}
 
 
-def load_run(work_dir: str, checkpoint: str) -> Run:
+def load_run(work_dir: str, checkpoint: str) -> LoadedRun:
     """The logged values of a run's newest log and the ``state_dict`` of
     ``checkpoint`` (a file name in ``work_dir``)."""
     state = load_local_checkpoint(osp.join(work_dir, checkpoint),
                                   map_location='cpu')['state_dict']
-    return logged_values(last_log(work_dir)), state
+    return LoadedRun(logged_values(last_log(work_dir)), state)
 
 
 def compare_runs(work_dir_a: str, work_dir_b: str,
@@ -106,10 +108,10 @@ def compare_runs(work_dir_a: str, work_dir_b: str,
                            load_run(work_dir_b, checkpoint))
 
 
-def run_differences(run_a: Run, run_b: Run) -> List[str]:
+def run_differences(run_a: LoadedRun, run_b: LoadedRun) -> List[str]:
     """:func:`compare_runs` on runs already loaded (:func:`load_run`)."""
     differences = []
-    logs, states = (run_a[0], run_b[0]), (run_a[1], run_b[1])
+    logs, states = (run_a.values, run_b.values), (run_a.state, run_b.state)
     if len(logs[0]) != len(logs[1]):
         differences.append(f'{len(logs[0])} and {len(logs[1])} logged '
                            'training lines')

@@ -88,11 +88,10 @@ class UnlabeledDistillation(BaseModule):
     demo (docs/results.md).
 
     The teacher is the self-teacher (refining the student's own features
-    on ``x_u``) or, as the control that says whether the
-    self-teacher matters, an exponential moving average of the student (a
-    mean teacher, mmengine's :class:`ExponentialMovingAverage`, in eval
-    mode, updated from the student at every training step, warm-up
-    included).
+    on ``x_u``) or, as the control that says whether the self-teacher
+    matters, an exponential moving average of the student (a mean teacher,
+    mmengine's :class:`ExponentialMovingAverage`, in eval mode, updated
+    from the student at every training step, warm-up included).
 
     Args:
         loss_weight (float): The unlabeled terms' weight relative to the
