@@ -7,10 +7,14 @@ images than the demo's, never used for evaluation), trains the demo baseline
 (``configs/demo/deeplab_r18_voc_demo.py``) on it with tools/train.py, and
 writes the backbone's weights alone to the output checkpoint, which
 ``configs/demo/frskd_deeplab_r18_voc_demo_pretrained.py`` (and its baseline
-twin) starts from. Same arguments, same file: the data, the seed and the
-training are fixed, so it can be remade instead of shipped.
+twin) starts from. Same arguments, same file: the data, the seed, the
+training and its CPU thread count (``--threads``, 2 by default whatever the
+environment's ``OMP_NUM_THREADS``: on a CPU the thread count changes the
+floating-point sums, so another count pretrains another backbone) are fixed,
+so it can be remade instead of shipped.
 """
 import argparse
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -42,6 +46,9 @@ def parse_args():
                         'uses 0)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the training run')
+    parser.add_argument('--threads', type=int, default=2,
+                        help='CPU threads of the training (default 2, the '
+                        "README's backbone)")
     return parser.parse_args()
 
 
@@ -49,6 +56,8 @@ def main():
     args = parse_args()
     if args.images < 2:
         raise SystemExit(f'--images must be >= 2, got {args.images}')
+    if args.threads < 1:
+        raise SystemExit(f'--threads must be >= 1, got {args.threads}')
     half = args.images // 2
     # trained on: VOC2007 train+val and VOC2012 train; tiny test/val splits
     # only keep the demo's data protocol and its periodic validation cheap
@@ -65,7 +74,8 @@ def main():
         f'param_scheduler.0.end={args.iters}', f'randomness.seed={args.seed}'
     ]
     print('pretraining:', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=REPO)
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    subprocess.run(cmd, check=True, cwd=REPO, env=env)
     count = save_backbone_weights(
         osp.join(args.work_dir, f'iter_{args.iters}.pth'), args.out)
     print(f'{count} backbone tensors written to {args.out}')

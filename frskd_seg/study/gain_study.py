@@ -32,7 +32,7 @@ import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
@@ -144,6 +144,35 @@ def model_fingerprint(cfg: Config) -> str:
     return describe_recipe(model)
 
 
+def loaded_files(node) -> List[str]:
+    """The local files a config's model loads weights from: every
+    ``init_cfg=dict(type='Pretrained', checkpoint=PATH)`` and every
+    ``pretrained=PATH`` in it, where PATH is a file here (URLs and
+    ``scheme://`` names are left to the config's text)."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str) and osp.isfile(value) and (
+                    key == 'pretrained' or key == 'checkpoint'
+                    and node.get('type') == 'Pretrained'):
+                found.append(value)
+            else:
+                found.extend(loaded_files(value))
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            found.extend(loaded_files(value))
+    return found
+
+
+def file_digest(path: str) -> str:
+    """SHA-1 of a file's content."""
+    digest = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
     """``<name>-<hash of the config's text>``: the cache key of its runs.
 
@@ -157,7 +186,9 @@ def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
     students stay bit-identical until distillation).
     Hooks that do not change what is computed (``PASSIVE_HOOKS``) leave
     it out: a config that declares ``GracefulStopHook`` and one trained by
-    a tool that added it share their runs.
+    a tool that added it share their runs. The content of the weights the
+    model loads (:func:`loaded_files`) joins it: a backbone remade at the
+    same path trains other runs.
     """
     if cfg.get('custom_hooks'):
         cfg = copy.deepcopy(cfg)
@@ -166,6 +197,8 @@ def config_key(cfg: Config, name: str, threads: Optional[int] = None) -> str:
     fingerprint = model_fingerprint(cfg)
     if fingerprint:
         text += f'\n# model:\n{fingerprint}'
+    for path in loaded_files(cfg.get('model', {})):
+        text += f'\n# loads {path}: sha1 {file_digest(path)}'
     if threads is not None:
         text += f'\n# threads={threads}'
     digest = hashlib.sha1(text.encode()).hexdigest()[:10]

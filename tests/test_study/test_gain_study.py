@@ -12,7 +12,7 @@ from mmengine.config import Config
 
 from frskd_seg.study.gain_study import (StudyResult, config_key,
                                         detectable_effect,
-                                        holdout_voc12_val,
+                                        holdout_voc12_val, loaded_files,
                                         model_fingerprint, run_study,
                                         study_configs, t_interval)
 from frskd_seg.cli.config_utils import set_data_root
@@ -79,6 +79,29 @@ def test_passive_hooks_leave_the_cache_key():
     other.custom_hooks = [h for h in cfg.custom_hooks
                           if h['type'] != 'RNGStateHook']
     assert config_key(other, 'twin', 1) != config_key(cfg, 'twin', 1)
+
+
+def test_the_loaded_backbone_is_part_of_the_cache_key(tmp_path):
+    """A backbone remade at the same path trains other runs: the key follows
+    the file's content, not its name."""
+    backbone = tmp_path / 'backbone.pth'
+    backbone.write_bytes(b'first')
+    cfg = load_config(DEMO_CONFIG)
+    cfg.model.backbone.init_cfg = dict(type='Pretrained',
+                                       checkpoint=str(backbone))
+    twin = study_configs(cfg, holdout=None)['twin']
+    assert loaded_files(cfg.model) == [str(backbone)]
+    assert loaded_files(twin.model) == [str(backbone)]
+    keys = config_key(cfg, 'frskd', 1), config_key(twin, 'twin', 1)
+    backbone.write_bytes(b'second')
+    assert config_key(cfg, 'frskd', 1) != keys[0]
+    assert config_key(twin, 'twin', 1) != keys[1]
+    backbone.write_bytes(b'first')
+    assert (config_key(cfg, 'frskd', 1),
+            config_key(twin, 'twin', 1)) == keys
+    # a path that is not a file here is keyed by its text alone
+    cfg.model.backbone.init_cfg.checkpoint = str(tmp_path / 'missing.pth')
+    assert loaded_files(cfg.model) == []
 
 
 def test_holdout_moves_voc12_val_out_of_training():
