@@ -1,9 +1,13 @@
 from .attention_transfer_loss import AttentionTransferLoss, spatial_attention
+from .channel_wise_divergence_loss import ChannelWiseDivergenceLoss
+from .dist_loss import DISTLoss
+from .feature_mimic_loss import FeatureMimicLoss
 from .fitnet_loss import FitNetLoss
 from .overhaul_loss import OverhaulLoss, bn_margin
 from .pixel_kl_div_loss import PixelKLDivLoss
 
 __all__ = [
-    'AttentionTransferLoss', 'FitNetLoss', 'OverhaulLoss', 'PixelKLDivLoss',
+    'AttentionTransferLoss', 'ChannelWiseDivergenceLoss', 'DISTLoss',
+    'FeatureMimicLoss', 'FitNetLoss', 'OverhaulLoss', 'PixelKLDivLoss',
     'bn_margin', 'spatial_attention'
 ]

@@ -19,7 +19,7 @@ from .recipe import describe_recipe
 from .self_teacher_prediction import SelfTeacherPrediction
 from .student_probe import decoder_reads, level_maps
 from .teacher_side import (DEFAULT_LOSS_FEAT, DEFAULT_LOSS_KD,
-                           build_teacher_side)
+                           build_teacher_side, distill_terms)
 from .unlabeled_distillation import build_unlabeled, split_unlabeled
 
 #: offset of the self-teacher's random stream from the run's seed
@@ -62,13 +62,14 @@ class FRSKDMixin(SelfTeacherPrediction):
             (official 1; default 0, detached: the student then trains
             exactly as its twin until distillation starts; docs/results.md).
         evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
-        loss_kd (dict, optional): Logit distillation; default
+        loss_kd (dict | list[dict], optional): Logit distillation; default
             ``DEFAULT_LOSS_KD``, the KL on both logits upsampled to the input
-            size (alpha 1, tau 1); a dict without ``type`` updates it;
-            None: off.
-        loss_feat (dict, optional): Feature distillation (None: off);
-            default ``DEFAULT_LOSS_FEAT``; a dict without ``type`` updates
-            it.
+            size (alpha 1, tau 1); a dict without ``type`` updates it; a
+            list of dicts: several terms, as mmseg's ``loss_decode``; None:
+            off.
+        loss_feat (dict | list[dict], optional): Feature distillation
+            (None: off); default ``DEFAULT_LOSS_FEAT``; a dict without
+            ``type`` updates it; a list: several terms.
         distill_schedule (dict, optional): A :class:`DistillSchedule`
             config; None: the official proportions (warm-up 2/3, ramp-up
             1/3 of the run; ``dict(type='DistillSchedule')``: constant).
@@ -228,16 +229,17 @@ class FRSKDMixin(SelfTeacherPrediction):
         are not computed."""
         zero = student_logits.new_zeros((), dtype=torch.float32)
         losses = dict(weight=zero + weight)
-        if self.loss_kd is not None:
-            losses[self.loss_kd.loss_name] = weight * self.loss_kd(
+        labels = torch.stack([s.gt_sem_seg.data for s in data_samples])
+        for loss in distill_terms(self.loss_kd):
+            losses[loss.loss_name] = weight * loss(
                 student_logits, teacher_logits,
-                torch.stack([s.gt_sem_seg.data for s in data_samples])
-            ) if weight > 0 else zero
-        if self.loss_feat is not None:
-            # a loss with learned adapters (FitNet, Overhaul) runs during the
-            # warm-up too, at weight 0: DDP needs every parameter in the graph
-            learned = any(p.requires_grad for p in self.loss_feat.parameters())
-            losses[self.loss_feat.loss_name] = weight * self.loss_feat(
+                labels) if weight > 0 else zero
+        for loss in distill_terms(self.loss_feat):
+            # a loss with learned adapters (FitNet, a connector) runs during
+            # the warm-up too, at weight 0: DDP needs every parameter in the
+            # graph
+            learned = any(p.requires_grad for p in loss.parameters())
+            losses[loss.loss_name] = weight * loss(
                 list(reads), refined) if weight > 0 or learned else zero
         return losses
 

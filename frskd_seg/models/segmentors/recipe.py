@@ -1,6 +1,7 @@
 """What an FRSKD segmentor trains, in words: logged when it is built, and
 what the gain study keys its runs on beside the config."""
 from .student_probe import reads_description
+from .teacher_side import distill_terms
 
 
 def _module(module) -> str:
@@ -15,8 +16,8 @@ def describe_recipe(model) -> str:
     the student, each distillation term with its weight, and the schedule
     (resolved in iterations or epochs at the first training step)."""
     neck, head = model.self_teacher, model.teacher_head
-    terms = [_module(loss) for loss in (model.loss_kd, model.loss_feat)
-             if loss is not None]
+    terms = [_module(loss) for slot in (model.loss_kd, model.loss_feat)
+             for loss in distill_terms(slot)]
     grad = model.teacher_grad_scale
     unlabeled = getattr(model, 'unlabeled', None)
     return '\n'.join([

@@ -7,6 +7,8 @@ import inspect
 from numbers import Integral
 from typing import List, Optional, Sequence
 
+import torch.nn as nn
+
 from frskd_seg.utils.errors import ConfigError
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
@@ -94,15 +96,49 @@ def channels_at(in_index, channels: Sequence[int]):
     return picked if isinstance(in_index, Sequence) else picked[0]
 
 
-def updated_default(cfg: OptConfigType, default: dict) -> Optional[dict]:
-    """``cfg`` as is when it is None or has a ``type``; else ``default``
-    updated with its keys -- so ``--cfg-options model.loss_feat.p=1`` on a
-    config that leaves ``loss_feat`` to the segmentor's default changes p
-    alone, and ``model.loss_kd.tau=2`` turns on the default KL at tau 2 (as
-    a ``teacher_head`` without ``type`` updates its default)."""
-    if cfg is None or 'type' in cfg:
+def updated_default(cfg, default: dict):
+    """``cfg`` as is when it is None, a list of terms or has a ``type``;
+    else ``default`` updated with its keys -- so ``--cfg-options
+    model.loss_feat.p=1`` on a config that leaves ``loss_feat`` to the
+    segmentor's default changes p alone, and ``model.loss_kd.tau=2`` turns
+    on the default KL at tau 2 (as a ``teacher_head`` without ``type``
+    updates its default)."""
+    if cfg is None or isinstance(cfg, (list, tuple)) or 'type' in cfg:
         return cfg
     return {**copy.deepcopy(default), **cfg}
+
+
+def distill_terms(loss) -> List:
+    """The loss modules of a ``loss_kd`` / ``loss_feat`` slot: none, one,
+    or each of a list (built as an ``nn.ModuleList``)."""
+    if loss is None:
+        return []
+    return list(loss) if isinstance(loss, nn.ModuleList) else [loss]
+
+
+def build_terms(cfg, where: str, prepare=lambda cfg: cfg):
+    """A ``loss_kd`` / ``loss_feat`` slot from its config: None, one term
+    (a dict) or several (a list of dicts, as mmseg's ``loss_decode``), each
+    config passed through ``prepare`` first; the terms' ``loss_name`` must
+    differ (each is its own key of the loss dict)."""
+    if cfg is None:
+        return None
+    if not isinstance(cfg, (list, tuple)):
+        return build_checked(prepare(cfg), where)
+    if not cfg:
+        raise ConfigError(f'{where} is an empty list: give None for no '
+                          'term, or one dict per term')
+    terms = nn.ModuleList()
+    for i, term in enumerate(cfg):
+        if not isinstance(term, dict) or 'type' not in term:
+            raise ConfigError(f'{where}[{i}] must be a dict with a type, '
+                              f'got {term!r}')
+        terms.append(build_checked(prepare(term), f'{where}[{i}]'))
+    names = [term.loss_name for term in terms]
+    if len(set(names)) != len(names):
+        raise ConfigError(f'{where}: its terms need different loss_name '
+                          f'values (keys of the loss dict), got {names}')
+    return terms
 
 
 def teacher_head_cfg(decode_head: ConfigType, teacher_head: OptConfigType,
@@ -180,12 +216,13 @@ def build_teacher_side(segmentor, decode_head, self_teacher, teacher_head,
     segmentor.teacher_head = MODELS.build(with_teacher_widths(
         head_cfg, teacher_head, segmentor.self_teacher.out_channels))
     check_teacher_head(segmentor.teacher_head)
-    loss_kd = updated_default(loss_kd, DEFAULT_LOSS_KD)
-    loss_feat = updated_default(loss_feat, DEFAULT_LOSS_FEAT)
-    segmentor.loss_kd = None if loss_kd is None else build_checked(
-        loss_kd, 'model.loss_kd')
-    segmentor.loss_feat = None if loss_feat is None else build_checked(
-        loss_feat_cfg(loss_feat, channels, segmentor.self_teacher.out_channels,
-                      self_teacher.get('norm_cfg')), 'model.loss_feat')
-    check_feature_loss(segmentor.loss_feat, segmentor.self_teacher)
+    segmentor.loss_kd = build_terms(
+        updated_default(loss_kd, DEFAULT_LOSS_KD), 'model.loss_kd')
+    segmentor.loss_feat = build_terms(
+        updated_default(loss_feat, DEFAULT_LOSS_FEAT), 'model.loss_feat',
+        lambda cfg: loss_feat_cfg(cfg, channels,
+                                  segmentor.self_teacher.out_channels,
+                                  self_teacher.get('norm_cfg')))
+    for loss in distill_terms(segmentor.loss_feat):
+        check_feature_loss(loss, segmentor.self_teacher)
     freeze_untaught(segmentor, reads)

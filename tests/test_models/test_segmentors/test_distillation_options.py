@@ -4,7 +4,11 @@ defaults a dict without ``type`` updates."""
 import pytest
 import torch
 
-from frskd_seg.models.losses import AttentionTransferLoss, PixelKLDivLoss
+from frskd_seg.models.losses import (AttentionTransferLoss,
+                                     ChannelWiseDivergenceLoss, DISTLoss,
+                                     PixelKLDivLoss)
+from frskd_seg.models.segmentors import describe_recipe
+from frskd_seg.utils.errors import ConfigError
 from tests.conftest import build_model
 
 
@@ -76,3 +80,55 @@ def test_the_default_recipe_trains_both_losses(tiny_frskd_cfg):
             model.loss_kd.resolution) == (1.0, 1.0, 'label')
     assert type(model.loss_feat).__name__ == 'AttentionTransferLoss'
     assert (model.loss_feat.p, model.loss_feat.loss_weight) == (2, 100.0)
+
+
+def test_several_terms_per_slot_each_applied(tiny_frskd_cfg, batch,
+                                             message_hub):
+    """A list in ``loss_kd`` / ``loss_feat`` (as mmseg's ``loss_decode``):
+    every term is computed on what the single term would get, under its own
+    key; the connector of the mimic term is the student side's, dropped
+    with the self-teacher."""
+    cfg = tiny_frskd_cfg
+    cfg.loss_kd = [dict(type='ChannelWiseDivergenceLoss'),
+                   dict(type='DISTLoss', resolution='label')]
+    cfg.loss_feat = [dict(type='AttentionTransferLoss', loss_weight=50.0),
+                     dict(type='FeatureMimicLoss', loss_weight=2.0)]
+    model = build_model(cfg).eval()
+    inputs, samples = batch
+    label = torch.stack([s.gt_sem_seg.data for s in samples])
+    message_hub.update_info('iter', 100)
+    with torch.no_grad():
+        feats = model.extract_feat(inputs)
+        refined = model.self_teacher(feats)
+        zs, zt = model.decode_head(feats), model.teacher_head(refined)
+        expected = {
+            'loss_cwd': ChannelWiseDivergenceLoss()(zs, zt),
+            'loss_dist': DISTLoss(resolution='label')(zs, zt, label),
+            'loss_at': 50.0 * AttentionTransferLoss()(list(feats),
+                                                      list(refined)),
+            'loss_mimic': model.loss_feat[1](list(feats), refined),
+        }
+        losses = model.loss(inputs, samples)
+    for name, value in expected.items():
+        assert losses[f'distill.{name}'].item() == pytest.approx(
+            value.item(), rel=1e-5), name
+    connector = model.loss_feat[1].connector
+    assert connector.in_channels == feats[-1].shape[1]
+    assert connector.out_channels == refined[0].shape[1]
+    assert not any(k.startswith('loss_feat.')
+                   for k in model.student_state_dict())
+    assert 'ChannelWiseDivergenceLoss(tau=4.0, loss_weight=3.0' in \
+        describe_recipe(model)
+    assert 'FeatureMimicLoss(student_level=-1' in describe_recipe(model)
+
+
+@pytest.mark.parametrize('terms,match', [
+    ([], r'model.loss_kd is an empty list'),
+    ([dict(tau=2.0)], r"model.loss_kd\[0\] must be a dict with a type"),
+    ([dict(type='PixelKLDivLoss'), dict(type='PixelKLDivLoss', tau=2.0)],
+     r"different loss_name values .* got \['loss_kd', 'loss_kd'\]"),
+])
+def test_bad_term_lists_refused_at_build(tiny_frskd_cfg, terms, match):
+    tiny_frskd_cfg.loss_kd = terms
+    with pytest.raises(ConfigError, match=match):
+        build_model(tiny_frskd_cfg)
