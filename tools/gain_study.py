@@ -4,6 +4,7 @@
         [--data-root DIR] [--cfg-options k=v ...] [--holdout voc12-val|none]
         [--work-dir DIR] [--runs-dir DIR] [--gpus N] [--threads T] [--jobs J]
         [--warm-start-from RUNS/<key>] [--no-diagnostics]
+        [--twin-cfg-options k=v ...]
 
 For each seed: trains the FRSKD config and its baseline twin with that seed
 (same initial student, same batches), evaluates the FRSKD student, its
@@ -38,6 +39,9 @@ import os.path as osp
 import shlex
 import sys
 
+from mmengine.config import DictAction
+
+from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.study.gain_study import default_jobs, run_study
 from frskd_seg.cli.config_utils import add_common_arguments, load_config
 from frskd_seg.cli.console import known_noise_silenced
@@ -78,6 +82,12 @@ def main():
     parser.add_argument('--no-diagnostics', action='store_true',
                         help="skip the FRSKD runs' diagnostics (the report "
                         'keeps the gains and the self-teacher lead)')
+    parser.add_argument('--twin-cfg-options', nargs='+', action=DictAction,
+                        metavar='KEY=VALUE',
+                        help='options of the twin alone, applied after it is '
+                        'derived (e.g. the compute-matched twin: '
+                        'train_cfg.max_iters=3440 param_scheduler.0.end=3440;'
+                        ' each run is compared at its own end)')
     add_common_arguments(parser)
     args = parser.parse_args()
     if args.threads < 1 or (args.jobs is not None and args.jobs < 1):
@@ -90,6 +100,9 @@ def main():
     baseline_cfg = load_config(
         args.baseline, args.cfg_options,
         data_root=args.data_root) if args.baseline else None
+    if args.twin_cfg_options:
+        baseline_cfg = baseline_cfg or baseline_twin_config(frskd_cfg)
+        baseline_cfg.merge_from_dict(args.twin_cfg_options)
     work_dir = args.work_dir or osp.join('work_dirs', 'gain_study', name)
     command = 'python tools/gain_study.py ' + ' '.join(
         shlex.quote(a) for a in sys.argv[1:])

@@ -280,13 +280,17 @@ def run_study(frskd_cfg: Config,
     evals = {arm: {} for arm in arms}
     diagnostics = {}
     for run in runs:
-        iters = sorted({warmup, max_iters})
-        evals[run.arm][run.seed] = ev = run.evaluate(iters, splits)
+        ev = run.evaluate(sorted({warmup, run.max_iters}), splits)
+        # a twin trained longer (--twin-cfg-options) is compared at its end
+        evals[run.arm][run.seed] = ev = {
+            sp: {**by_iter, str(max_iters): by_iter[str(run.max_iters)]}
+            for sp, by_iter in ev.items()}
         echo(f'[gain_study] seed {run.seed} {run.arm}: ' + ', '.join(
             f'{sp} mIoU {ev[sp][str(max_iters)]["mIoU"]:.2f}'
             for sp in splits))
         if run.arm == 'frskd' and diagnose:
-            diagnostics[run.seed] = run.diagnose(iters, ['train', *splits])
+            diagnostics[run.seed] = run.diagnose(sorted({warmup, max_iters}),
+                                                 ['train', *splits])
     environments = {arm: {run.seed: run.environment for run in runs
                           if run.arm == arm} for arm in arms}
     result = StudyResult(list(seeds), evals, warmup, max_iters, splits,

@@ -15,6 +15,7 @@ from frskd_seg.study.gain_study import (StudyResult, config_key,
                                         holdout_voc12_val, loaded_files,
                                         model_fingerprint, run_study,
                                         study_configs, t_interval)
+from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.cli.config_utils import set_data_root
 from frskd_seg.utils.checkpoint import load_local_checkpoint
 from tests.conftest import DEMO_CONFIG, UNLABELED_CONFIG, load_config
@@ -286,6 +287,26 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     run_study(cfg, [0], str(tmp_path / 'study'), threads=1,
               echo=messages.append)
     assert sum('cached' in m for m in messages) == 2
+    # a twin trained longer (the compute-matched twin) is compared with the
+    # same FRSKD runs at its own end
+    longer = baseline_twin_config(cfg)
+    longer.train_cfg.max_iters = 3
+    longer.param_scheduler[0].end = 3
+    longer_study = run_study(cfg, [0], str(tmp_path / 'longer'),
+                             runs_dir=str(tmp_path / 'study' / 'runs'),
+                             baseline_cfg=longer, threads=1,
+                             diagnose=False, echo=messages.append)
+    with open(tmp_path / 'longer' / 'study.json') as f:
+        longer_evals = json.load(f)['evals']
+    assert longer_evals['frskd'] == saved['evals']['frskd']
+    twin_runs = glob.glob(str(tmp_path / 'study' / 'runs' / 'twin-*'))
+    assert len(twin_runs) == 2
+    longer_run = [r for r in twin_runs
+                  if osp.isfile(osp.join(r, 'seed_0', 'iter_3.pth'))][0]
+    with open(osp.join(longer_run, 'seed_0', 'eval.json')) as f:
+        at_its_end = json.load(f)['val']['3']
+    assert longer_evals['twin']['0']['val']['2'] == at_its_end
+    assert longer_study.max_iters == 2
     # a variant of the distillation terms starts from the warm-up end of
     # these runs and ends exactly where it ends trained from scratch
     variant = copy.deepcopy(cfg)
