@@ -72,6 +72,59 @@ def build_model(model_cfg):
     return MODELS.build(Config(dict(model=copy.deepcopy(model_cfg))).model)
 
 
+def mmseg_config(rel: str) -> str:
+    """The path of one of the configs mmseg ships (``mmseg/.mim/configs``),
+    ``rel`` relative to that folder."""
+    import mmseg
+    return osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs', rel)
+
+
+def two_line_config(path: str) -> Config:
+    """The README's two lines on the mmseg config ``path``: its model with
+    the FRSKD segmentor of its type and a ``SelfTeacherNeck``; no
+    pretrained weights (nothing can be downloaded here)."""
+    from frskd_seg.models.segmentors import STUDENT_TYPES
+    cfg = Config.fromfile(path)
+    frskd_types = {plain: frskd for frskd, plain in STUDENT_TYPES.items()}
+    cfg.model.type = frskd_types[cfg.model.type]
+    cfg.model.self_teacher = dict(type='SelfTeacherNeck')
+    return cfg
+
+
+def _without_pretrained(node):
+    if isinstance(node, dict):
+        if isinstance(node.get('init_cfg'), dict) and \
+                node['init_cfg'].get('type') == 'Pretrained':
+            node['init_cfg'] = None
+        if isinstance(node.get('pretrained'), str):
+            node['pretrained'] = None
+        for value in node.values():
+            _without_pretrained(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _without_pretrained(value)
+
+
+def build_cpu_model(model_cfg, seed=0):
+    """``build_model`` without pretrained weights, initialised from
+    ``seed``, with BN for SyncBN (one CPU process)."""
+    from mmengine.model import revert_sync_batchnorm
+    model_cfg = copy.deepcopy(model_cfg)
+    _without_pretrained(model_cfg)
+    torch.manual_seed(seed)
+    model = build_model(model_cfg)
+    model.init_weights()
+    return revert_sync_batchnorm(model)
+
+
+def mmseg_batch(num_classes, size, batch_size=2, seed=0):
+    """A square synthetic batch with PIDNet's boundary labels and no ignored
+    pixels (class-weighted CE indexes its weights with the labels)."""
+    from frskd_seg.analysis.benchmark import synthetic_batch
+    return synthetic_batch(batch_size, (size, size), num_classes, 'cpu',
+                           seed, ignore_rows=0, edge_map=True)
+
+
 @pytest.fixture
 def tiny_frskd_cfg():
     """The CPU demo's FRSKD model config with the self-teacher on the

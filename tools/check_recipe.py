@@ -46,8 +46,8 @@ def main():
     warnings.simplefilter('ignore')  # third-party deprecations, per config
 
     import frskd_seg  # noqa: F401
-    from frskd_seg.study.recipe_check import list_configs, run_checks
-    from frskd_seg.study.recipe_report import report, write_sample
+    from studies.recipe_check import list_configs, run_checks
+    from studies.recipe_report import report, write_sample
     from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=True)
 

@@ -9,11 +9,13 @@ both log that differs; per module, the relative distance of the weights
 and of the running BN statistics) and exits 1.
 """
 import argparse
+import os.path as osp
 import sys
 
-from frskd_seg.study.compare_runs import (LoadedRun, first_divergence,
-                                          load_run, run_differences,
-                                          state_distances)
+# the study instrument lives beside the library, in the checkout
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from studies.compare_runs import (LoadedRun, first_divergence,  # noqa: E402
+                                  load_run, run_differences, state_distances)
 
 
 def main():

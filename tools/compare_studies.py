@@ -8,9 +8,14 @@ with its 95 % confidence interval and the smallest difference those seeds
 could detect, and whether the two studies share their twin runs.
 """
 import argparse
+import os.path as osp
+import sys
 
-from frskd_seg.study.compare_studies import (compare_studies,
-                                             difference_table, load_study)
+# the study instrument lives beside the library, in the checkout
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from studies.compare_studies import (compare_studies,  # noqa: E402
+                                     difference_table, load_study)
+
 
 
 def main():

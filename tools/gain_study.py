@@ -42,10 +42,13 @@ import sys
 from mmengine.config import DictAction
 
 from frskd_seg.apis.export_student import baseline_twin_config
-from frskd_seg.study.gain_study import default_jobs, run_study
 from frskd_seg.cli.config_utils import add_common_arguments, load_config
 from frskd_seg.cli.console import known_noise_silenced
 from mmseg.utils import register_all_modules
+
+# the study instrument lives beside the library, in the checkout
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from studies.gain_study import default_jobs, run_study  # noqa: E402
 
 
 def main():

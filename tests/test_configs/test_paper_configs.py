@@ -204,6 +204,5 @@ def test_cpu_demo_of_the_paper_model_is_the_paper_model():
     assert {k: v.shape for k, v in demo.state_dict().items()} == {
         k: v.shape for k, v in paper.state_dict().items()}
     assert demo.teacher_grad_scale == 1.0
-    from frskd_seg.study.gain_study import study_configs
-    arms = study_configs(cfg)
-    assert arms['twin'].model.type == 'EncoderDecoder'
+    from frskd_seg.apis.export_student import baseline_twin_config
+    assert baseline_twin_config(cfg).model.type == 'EncoderDecoder'

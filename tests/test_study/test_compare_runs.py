@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from frskd_seg.study.compare_runs import (compare_runs, first_divergence,
-                                          logged_values, state_distances)
+from studies.compare_runs import (compare_runs, first_divergence,
+                                  logged_values, state_distances)
 
 LOG = ('11/30 08:14:13 - mmengine - INFO - Iter(train) [ {it}/200]  lr: '
        '1.0e-02  eta: 0:00:{eta}  time: 0.{t}  data_time: 0.0011  loss: '

@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from frskd_seg.study.compare_studies import (compare_studies,
-                                             difference_table, load_study)
+from studies.compare_studies import (compare_studies,
+                                     difference_table, load_study)
 
 
 def study(students, twin_key='twin-0', max_iters=10, splits=('val', 'test')):

@@ -3,10 +3,10 @@ pipeline, and the pixel shares counted by hand."""
 import pytest
 import torch
 
-from frskd_seg.study.distill_diagnostics import (_Confusion,
-                                                 diagnostics_table,
-                                                 split_dataloader_cfg)
-from frskd_seg.study.gain_study import holdout_voc12_val
+from studies.distill_diagnostics import (_Confusion,
+                                         diagnostics_table,
+                                         split_dataloader_cfg)
+from studies.gain_study import holdout_voc12_val
 from tests.conftest import DEMO_CONFIG, load_config
 
 

@@ -10,11 +10,11 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from frskd_seg.study.gain_study import (StudyResult, config_key,
-                                        detectable_effect,
-                                        holdout_voc12_val, loaded_files,
-                                        model_fingerprint, run_study,
-                                        study_configs, t_interval)
+from studies.gain_study import (StudyResult, config_key,
+                                detectable_effect,
+                                holdout_voc12_val, loaded_files,
+                                model_fingerprint, run_study,
+                                study_configs, t_interval)
 from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.cli.config_utils import set_data_root
 from frskd_seg.utils.checkpoint import load_local_checkpoint
@@ -278,7 +278,7 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     assert '## Diagnostics of the FRSKD runs' in (
         tmp_path / 'study' / 'report.md').read_text()
     # both runs recorded the environment they trained in
-    from frskd_seg.study.run_environment import run_environment
+    from studies.run_environment import run_environment
     assert saved['environments'] == {arm: {'0': run_environment()}
                                      for arm in ('twin', 'frskd')}
     assert sum('training' in m for m in messages) == 2
@@ -339,8 +339,8 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
 def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
     """tools/train.py per run (torchrun --launcher pytorch on several GPUs),
     --resume when a checkpoint exists, progress lines echoed."""
-    from frskd_seg.study import gain_study
-    from frskd_seg.study import run as study_run
+    from studies import gain_study
+    from studies import run as study_run
     cfg = study_configs(load_config(DEMO_CONFIG), holdout=None)['frskd']
     run = gain_study.Run('frskd', 3, cfg, str(tmp_path / 'run'))
     commands = []
@@ -387,8 +387,8 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
 
 def test_a_run_records_its_environment_and_resumes_only_in_it(
         tmp_path, monkeypatch):
-    from frskd_seg.study import gain_study
-    from frskd_seg.study import run as study_run
+    from studies import gain_study
+    from studies import run as study_run
     cfg = study_configs(load_config(DEMO_CONFIG), holdout=None)['frskd']
     run = gain_study.Run('frskd', 3, cfg, str(tmp_path / 'run'))
 
@@ -417,7 +417,7 @@ def test_a_run_records_its_environment_and_resumes_only_in_it(
 
 
 def test_a_pair_from_two_environments_is_refused_before_training(tmp_path):
-    from frskd_seg.study import gain_study
+    from studies import gain_study
     arms = study_configs(load_config(DEMO_CONFIG), holdout=None)
     twin, frskd = (gain_study.Run(arm, 0, arms[arm], str(tmp_path / arm))
                    for arm in ('twin', 'frskd'))
@@ -443,7 +443,7 @@ def test_a_pair_from_two_environments_is_refused_before_training(tmp_path):
 def test_an_interrupted_run_from_another_environment_is_refused_first(
         tmp_path):
     """Before any run of the study trains, not when the pool reaches it."""
-    from frskd_seg.study import gain_study
+    from studies import gain_study
     arms = study_configs(load_config(DEMO_CONFIG), holdout=None)
     twin, frskd = (gain_study.Run(arm, 0, arms[arm], str(tmp_path / arm))
                    for arm in ('twin', 'frskd'))

@@ -13,7 +13,7 @@ from tests.conftest import DEMO_CONFIG, REPO
                                              (['--no-diagnostics'], False)])
 def test_options_reach_the_study(tmp_path, monkeypatch, capsys, extra,
                                  diagnose):
-    import frskd_seg.study.gain_study as gain_study
+    import studies.gain_study as gain_study
     calls = []
 
     class Result:

@@ -6,10 +6,11 @@ import os.path as osp
 
 import pytest
 
-from frskd_seg.study.recipe_check import (REFUSED, UNAVAILABLE, WORKS,
-                                          CheckResult, check_config,
-                                          mmseg_config_dir, run_checks)
-from frskd_seg.study.recipe_report import pair_sample, report
+from studies.recipe_check import (REFUSED, UNAVAILABLE, WORKS,
+                                  CheckResult, check_config,
+                                  list_configs, mmseg_config_dir,
+                                  run_checks)
+from studies.recipe_report import pair_sample, report
 
 SAMPLE = osp.join(osp.dirname(osp.abspath(__file__)), 'recipe_sample.txt')
 
@@ -37,7 +38,7 @@ def test_sample(status, size, config):
 
 
 def test_sweep_resumes_and_reuses_equal_models(tmp_path, monkeypatch):
-    from frskd_seg.study import recipe_check
+    from studies import recipe_check
     checked = []
 
     def fake_check(path, **kwargs):
@@ -62,3 +63,30 @@ def test_sweep_resumes_and_reuses_equal_models(tmp_path, monkeypatch):
     assert '**2 work (100.0 %;' in report(results)
     assert '| DAHead | ResNetV1c | 2 | 2 | 0 | 0 | 0 |' in report(results)
     assert len(pair_sample(results)) == 1
+
+
+#: one mmseg config per multi-output head and cascade family
+FAMILIES = [
+    'danet/danet_r50-d8_4xb4-20k_voc12aug-512x512.py',
+    'encnet/encnet_r50-d8_4xb4-20k_voc12aug-512x512.py',
+    'pidnet/pidnet-s_2xb6-120k_1024x1024-cityscapes.py',
+    'ddrnet/ddrnet_23-slim_in1k-pre_2xb6-120k_cityscapes-1024x1024.py',
+    'ocrnet/ocrnet_hr18s_4xb2-40k_cityscapes-512x1024.py',
+    'point_rend/pointrend_r50_4xb2-80k_cityscapes-512x1024.py',
+]
+
+
+@pytest.mark.parametrize('config', FAMILIES,
+                         ids=lambda c: c.split('/')[0])
+def test_two_lines_train_and_predict_like_the_plain_model(config):
+    """One training step, and a prediction identical to the plain mmseg
+    model holding the student's weights, on each family."""
+    result = check_config(osp.join(mmseg_config_dir(), config))
+    assert result.status == WORKS, result.message
+    assert result.size == 64
+
+
+def test_sweep_lists_mmseg_configs():
+    paths = list_configs('danet/*.py')
+    assert len(paths) == 16
+    assert not list_configs('_base_/models/*.py')

@@ -7,10 +7,10 @@ import cv2
 import numpy as np
 import torch
 
-from frskd_seg.study.run_environment import (differences_text,
-                                             environment_differences,
-                                             python_environment,
-                                             run_environment)
+from studies.run_environment import (differences_text,
+                                     environment_differences,
+                                     python_environment,
+                                     run_environment)
 
 
 def test_this_interpreters_stack_and_kernels():

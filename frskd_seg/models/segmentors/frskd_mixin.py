@@ -232,12 +232,10 @@ class FRSKDMixin(SelfTeacherPrediction):
         labels = torch.stack([s.gt_sem_seg.data for s in data_samples])
         for loss in distill_terms(self.loss_kd):
             losses[loss.loss_name] = weight * loss(
-                student_logits, teacher_logits,
-                labels) if weight > 0 else zero
+                student_logits, teacher_logits, labels) if weight else zero
         for loss in distill_terms(self.loss_feat):
-            # a loss with learned adapters (FitNet, a connector) runs during
-            # the warm-up too, at weight 0: DDP needs every parameter in the
-            # graph
+            # a loss with learned adapters (FitNet, a connector) runs in the
+            # warm-up too, at weight 0: DDP needs every parameter in a graph
             learned = any(p.requires_grad for p in loss.parameters())
             losses[loss.loss_name] = weight * loss(
                 list(reads), refined) if weight > 0 or learned else zero

@@ -9,16 +9,14 @@ from mmengine.config import Config
 
 from frskd_seg.models.segmentors import FRSKDMixin
 from frskd_seg.models.segmentors.argument_checks import frskd_keys
-from frskd_seg.study.recipe_check import mmseg_config_dir
 from frskd_seg.utils.errors import ConfigTypeError
-from tests.conftest import build_model
+from tests.conftest import build_model, mmseg_config
 
 
 def _cascade_configs():
     """mmseg's cascade configs: OCRNet's and PointRend's, all of them."""
-    return sorted(glob.glob(osp.join(mmseg_config_dir(), 'ocrnet', '*.py')) +
-                  glob.glob(osp.join(mmseg_config_dir(), 'point_rend',
-                                     '*.py')))
+    return sorted(glob.glob(mmseg_config('ocrnet/*.py')) +
+                  glob.glob(mmseg_config('point_rend/*.py')))
 
 
 CASCADES = _cascade_configs()

@@ -1,20 +1,15 @@
 """The two-line recipe on mmseg's multi-output heads and cascades, and the
-students it refuses at build (issue: the recipe on every mmseg model)."""
-import os.path as osp
-
+students it refuses at build."""
 import pytest
 import torch
 from mmengine.config import Config
 
-from frskd_seg.study.recipe_check import (WORKS, build_cpu_model,
-                                          check_config, list_configs,
-                                          make_batch, mmseg_config_dir,
-                                          recipe_model_cfg,
-                                          without_pretrained)
 from frskd_seg.apis import plain_student_config
 from frskd_seg.models.segmentors import (FRSKDCascadeEncoderDecoder,
                                          UnsupportedStudentError)
 from mmseg.models.utils import resize
+from tests.conftest import (build_cpu_model, mmseg_config, mmseg_batch,
+                            two_line_config)
 
 #: one mmseg config per family: (config, distilled head, teacher reads)
 FAMILIES = {
@@ -40,33 +35,18 @@ FAMILIES = {
 KL = dict(type='PixelKLDivLoss')
 
 
-def config(rel):
-    return osp.join(mmseg_config_dir(), rel)
-
-
 def built(rel, **changes):
     """The FRSKD model of the two-line recipe on ``rel`` (CPU, BN)."""
-    model_cfg = without_pretrained(recipe_model_cfg(config(rel)).model
-                                   .to_dict())
+    model_cfg = two_line_config(mmseg_config(rel)).model
     model_cfg.update(changes)
     return build_cpu_model(model_cfg)
-
-
-@pytest.mark.parametrize('family', FAMILIES)
-def test_two_lines_train_and_predict_like_the_plain_model(family):
-    """One training step, and a prediction identical to the plain mmseg
-    model holding the student's weights (what tools/check_recipe.py
-    checks for every config)."""
-    result = check_config(config(FAMILIES[family]))
-    assert result.status == WORKS, result.message
-    assert result.size == 64
 
 
 @pytest.mark.parametrize('family', ['danet', 'encnet', 'pidnet', 'ddrnet',
                                     'ocrnet'])
 def test_distilled_logits_are_what_the_model_predicts_with(family):
     model = built(FAMILIES[family]).eval()
-    inputs, samples = make_batch(model.num_classes, 64, batch_size=1)
+    inputs, samples = mmseg_batch(model.num_classes, 64, batch_size=1)
     with torch.no_grad():
         logits, reads = model.student_forward(model.extract_feat(inputs))
         predicted = model.encode_decode(inputs, [s.metainfo for s in samples])
@@ -78,7 +58,7 @@ def test_distilled_logits_are_what_the_model_predicts_with(family):
 
 def test_losses_of_a_multi_output_head():
     model = built(FAMILIES['danet'], loss_kd=KL)
-    losses = model.loss(*make_batch(model.num_classes, 64))
+    losses = model.loss(*mmseg_batch(model.num_classes, 64))
     # DANet's own three CE terms, the self-teacher's and both distillations
     assert {'decode.pam_cam.loss_ce', 'decode.pam.loss_ce',
             'decode.cam.loss_ce', 'aux.loss_ce', 'teacher.loss_ce',
@@ -91,13 +71,13 @@ def test_a_copied_multi_output_teacher_head():
     model = built(FAMILIES['danet'], self_teacher_input='backbone',
                   loss_kd=KL)
     assert type(model.teacher_head).__name__ == 'DAHead'
-    losses = model.loss(*make_batch(model.num_classes, 64))
+    losses = model.loss(*mmseg_batch(model.num_classes, 64))
     assert {'teacher.pam_cam.loss_ce', 'teacher.pam.loss_ce',
             'teacher.cam.loss_ce', 'distill.loss_kd'} <= set(losses)
     model.eval()
     with torch.no_grad():
         _, reads = model.student_forward(model.extract_feat(
-            make_batch(model.num_classes, 64, batch_size=1)[0]))
+            mmseg_batch(model.num_classes, 64, batch_size=1)[0]))
         logits, _ = model.teacher_forward(reads)
         out = model.teacher_head(model.self_teacher(reads))
     assert torch.equal(logits, out[0])  # what DAHead.predict reads
@@ -122,18 +102,18 @@ def test_cascades(family, stage, keys):
     assert model.distilled_stage == stage
     assert model.distilled_head is model.decode_head[stage]
     assert type(model.teacher_head).__name__ == 'FCNHead'
-    losses = model.loss(*make_batch(model.num_classes, 64))
+    losses = model.loss(*mmseg_batch(model.num_classes, 64))
     assert keys | {'teacher.loss_ce', 'distill.loss_kd'} <= set(losses)
 
 
 @pytest.mark.parametrize('family', ['danet', 'ocrnet'])
 def test_export_gives_the_plain_segmentor(family):
-    cfg = recipe_model_cfg(config(FAMILIES[family]))
+    cfg = two_line_config(mmseg_config(FAMILIES[family]))
     plain = plain_student_config(cfg)
     assert plain.model.type == Config.fromfile(
-        config(FAMILIES[family])).model.type
+        mmseg_config(FAMILIES[family])).model.type
     model = built(FAMILIES[family])
-    student = build_cpu_model(without_pretrained(plain.model.to_dict()))
+    student = build_cpu_model(plain.model)
     student.load_state_dict(model.student_state_dict())  # strict
 
 
@@ -155,7 +135,7 @@ def test_refused_at_build_with_the_reason(rel, match):
 def test_segmenter_mask_head_with_the_backbone_placement():
     model = built('segmenter/segmenter_vit-t_mask_8xb1-160k_ade20k-512x512'
                   '.py', self_teacher_input='backbone', loss_kd=KL)
-    losses = model.loss(*make_batch(model.num_classes, 64))
+    losses = model.loss(*mmseg_batch(model.num_classes, 64))
     assert 'distill.loss_kd' in losses
 
 
@@ -164,8 +144,3 @@ def test_multimodal_arguments_are_refused():
                        match="does not take 'text_encoder'"):
         built(FAMILIES['encnet'], text_encoder=dict(type='CLIPTextEncoder'))
 
-
-def test_sweep_lists_mmseg_configs():
-    paths = list_configs('danet/*.py')
-    assert len(paths) == 16
-    assert not list_configs('_base_/models/*.py')

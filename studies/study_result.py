@@ -60,7 +60,7 @@ class StudyResult:
     #: (:mod:`.distill_diagnostics`), splits 'train' and :attr:`splits`
     diagnostics: Dict[int, dict] = field(default_factory=dict)
     #: per arm and seed, the environment the run trained in
-    #: (:mod:`frskd_seg.study.run_environment`), None where not recorded
+    #: (:mod:`studies.run_environment`), None where not recorded
     environments: Dict[str, Dict[int, Optional[dict]]] = field(
         default_factory=dict)
 

@@ -17,7 +17,7 @@ FRSKD arm, of the model it builds (``RUNS/<config>-<hash>/seed_<k>``;
 interrupted one resumes from its last checkpoint (exactly, with
 ``RNGStateHook``), and studies of several FRSKD variants against the same
 twin share the twin's runs. One training runs at a time. Each run records
-the environment it trained in (:mod:`frskd_seg.study.run_environment`): a
+the environment it trained in (:mod:`studies.run_environment`): a
 run resumes only in it, and a run is paired only with runs of the same.
 
 Validation split: with ``holdout='voc12-val'`` (the default for the VOC07+12

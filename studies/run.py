@@ -56,7 +56,7 @@ class Run:
     @property
     def environment(self) -> Optional[Dict[str, str]]:
         """The environment the run trained in
-        (:func:`frskd_seg.study.run_environment.run_environment`;
+        (:func:`studies.run_environment.run_environment`;
         environment.json), None where it was not recorded."""
         return _recorded_environment(self.work_dir)
 

@@ -7,14 +7,15 @@ torch picks its vectorised CPU kernels by the instruction set it finds
 (``torch.backends.cpu.get_cpu_capability()``: AVX2 and AVX512 kernels sum in
 different orders), and the data pipeline's resizing and photometric
 transforms come from OpenCV, numpy and Pillow. A paired study records this
-for every run (:mod:`frskd_seg.study.gain_study`) so that no pair mixes
+for every run (:mod:`studies.gain_study`) so that no pair mixes
 two environments unnoticed.
 
-``python -m frskd_seg.study.run_environment`` prints it as JSON (the study
+``python -m studies.run_environment`` prints it as JSON (the study
 asks the interpreter that trains, which need not be its own).
 """
 import importlib
 import json
+import os.path as osp
 import platform
 import subprocess
 import sys
@@ -45,8 +46,9 @@ def run_environment() -> Dict[str, str]:
 def python_environment(python: str = sys.executable) -> Dict[str, str]:
     """:func:`run_environment` of the interpreter ``python``."""
     out = subprocess.run(
-        [python, '-m', 'frskd_seg.study.run_environment'],
-        check=True, capture_output=True, text=True).stdout
+        [python, '-m', 'studies.run_environment'], check=True,
+        capture_output=True, text=True,
+        cwd=osp.dirname(osp.dirname(osp.abspath(__file__)))).stdout
     # the last line: imports may print warnings before it
     return json.loads(out.strip().splitlines()[-1])
 
