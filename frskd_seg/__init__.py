@@ -6,13 +6,10 @@ semantic segmentation, as an MMSegmentation 1.x extension.
 ``FRSKDCascadeEncoderDecoder``), ``SelfTeacherNeck``, the distillation
 losses and the paper model's modules (``TappedEfficientNet``,
 ``EfficientDetSegNeck``, ``BiFPNSeg``, ``EfficientDetSegHead``); in
-``HOOKS`` ``RNGStateHook`` and the other training hooks; in ``DATASETS``
-and ``DATA_SAMPLERS`` the unlabeled VOC pool (``VOCUnlabeledDataset``) and
-``MultiSourceSampler`` -- and makes
+``HOOKS`` ``RNGStateHook`` and the other training hooks -- and makes
 mmengine load its own checkpoints under torch >= 2.6
 (:mod:`frskd_seg.utils.checkpoint`).
 """
-from .datasets import MultiSourceSampler, VOCUnlabeledDataset  # noqa: F401
 from .engine import *  # noqa: F401,F403
 from .evaluation import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403

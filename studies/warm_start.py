@@ -10,15 +10,12 @@ from typing import List
 
 from mmengine.config import Config
 
-from frskd_seg.datasets.dataset_configs import labeled_dataloader
 from frskd_seg.models.segmentors import FRSKDMixin
 from frskd_seg.models.segmentors import model_distill_schedule
 
 #: the model keys whose modules act only once distillation has started (a
 #: weight above 0): runs that differ in nothing else are equal until then
-#: (``unlabeled`` with the self-teacher: with a mean teacher it follows the
-#: student from the first step)
-_DISTILLATION_PHASE_KEYS = ('loss_kd', 'loss_feat', 'unlabeled')
+_DISTILLATION_PHASE_KEYS = ('loss_kd', 'loss_feat')
 #: feature losses without parameters (their build draws nothing)
 _PARAMETER_FREE_FEATURE_LOSSES = (None, 'AttentionTransferLoss')
 #: the parts of a config that decide what a training computes (validation
@@ -54,28 +51,24 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
     may start from ``base``'s warm-up-end checkpoint). Allowed to differ:
     the distillation terms (``model.loss_kd``, a parameter-free
     ``model.loss_feat``), which run only once their weight is above 0; the
-    schedule must have the same warm-up. Distillation on images without
-    masks (``model.unlabeled`` taught by the self-teacher) is a term too:
-    its pool leaves the labeled batches as they were (``MultiSourceSampler``)
-    and the labeled ``train_dataloader`` is compared."""
+    schedule must have the same warm-up."""
     reasons = []
     max_iters = int(variant.train_cfg.max_iters)
     for name, cfg in (('base', base), ('variant', variant)):
         loss_feat = cfg.model.get('loss_feat')
-        if (loss_feat or {}).get('type') not in \
-                _PARAMETER_FREE_FEATURE_LOSSES:
-            reasons.append(f'the {name} feature loss {loss_feat["type"]} has '
-                           'parameters (built from the self-teacher stream)')
+        terms = loss_feat if isinstance(loss_feat, (list, tuple)) else \
+            [loss_feat]
+        for term in terms:
+            if (term or {}).get('type') not in \
+                    _PARAMETER_FREE_FEATURE_LOSSES:
+                reasons.append(f'the {name} feature loss {term["type"]} has '
+                               'parameters (built from the self-teacher '
+                               'stream)')
     warmups = [model_distill_schedule(c.model).warmup_end(max_iters)
                for c in (base, variant)]
     if warmups[0] != warmups[1] or warmups[0] == 0:
         reasons.append(f'warm-up ends at {warmups[0]} (base) and '
                        f'{warmups[1]} (variant): they must be equal and > 0')
-    for name, cfg in (('base', base), ('variant', variant)):
-        if (cfg.model.get('unlabeled') or {}).get('teacher') == 'ema':
-            reasons.append(f'the {name} distils on images without masks '
-                           'from a mean teacher, which follows the student '
-                           'from the first step')
     skip = ('distill_schedule', *_DISTILLATION_PHASE_KEYS)
     defaults = {
         name: param.default for name, param in inspect.signature(
@@ -85,8 +78,6 @@ def warmup_differences(base: Config, variant: Config) -> List[str]:
     flats = []
     for cfg in (base, variant):
         d = {k: v for k, v in cfg.to_dict().items() if k in _TRAINING_KEYS}
-        if 'train_dataloader' in d:
-            d['train_dataloader'] = labeled_dataloader(d['train_dataloader'])
         d['model'] = {k: v for k, v in {**defaults, **d['model']}.items()
                       if k not in skip}
         d['custom_hooks'] = active_hooks(d.get('custom_hooks'))

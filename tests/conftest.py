@@ -25,9 +25,6 @@ DEMO_CONFIG = osp.join(REPO, 'configs', 'demo',
                        'frskd_deeplab_r18_voc_demo.py')
 DEMO_BASELINE_CONFIG = osp.join(REPO, 'configs', 'demo',
                                 'deeplab_r18_voc_demo.py')
-UNLABELED_CONFIG = osp.join(
-    REPO, 'configs', 'demo',
-    'frskd_deeplab_r18_voc_demo_pretrained_unlabeled.py')
 
 register_all_modules(init_default_scope=True)
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from frskd_seg.models.necks import SelfTeacherNeck
-from frskd_seg.models.segmentors import FRSKDMixin, UnlabeledDistillation
+from frskd_seg.models.segmentors import FRSKDMixin
 from frskd_seg.models.segmentors.teacher_side import (DEFAULT_LOSS_FEAT,
                                                       DEFAULT_LOSS_KD)
 from tests.conftest import REPO
@@ -39,7 +39,7 @@ DOCUMENTED = documented_defaults()
 
 
 def code_default(name):
-    for cls in (FRSKDMixin, SelfTeacherNeck, UnlabeledDistillation):
+    for cls in (FRSKDMixin, SelfTeacherNeck):
         params = inspect.signature(cls.__init__).parameters
         if name in params:
             return params[name].default
@@ -51,10 +51,8 @@ def test_every_option_is_documented():
              if p not in ('self', 'student')]
     neck = [p for p in inspect.signature(SelfTeacherNeck.__init__).parameters
             if p not in ('self', 'init_cfg', 'act_cfg', 'fusion_eps')]
-    unlabeled = [p for p in inspect.signature(
-        UnlabeledDistillation.__init__).parameters if p != 'self']
     names = {n for row in DOCUMENTED for n in row.split(' / ')}
-    assert set(mixin + neck + unlabeled) - names == set()
+    assert set(mixin + neck) - names == set()
 
 
 @pytest.mark.parametrize('name', sorted(DOCUMENTED))

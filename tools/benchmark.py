@@ -13,8 +13,7 @@ Training steps run as the config trains: cuDNN's autotuner per its
 env_cfg.cudnn_benchmark, the forward under autocast if it trains with AMP
 (--amp overrides; `auto` is what tools/train.py --amp picks for the GPU);
 the table's settings line says which. --cfg-options changes the FRSKD
-config before its twin is derived from it, as in tools/train.py (e.g. an
-unlabeled pool's batch: "train_dataloader.sampler.source_ratio=[1,2]").
+config before its twin is derived from it, as in tools/train.py.
 """
 import argparse
 

@@ -60,28 +60,6 @@ def synthetic_batch(batch_size: int, shape: Tuple[int, int],
     return inputs, samples
 
 
-def unlabeled_per_batch(cfg: Config, batch_size: int) -> int:
-    """Images without masks an FRSKD config's batches add to ``batch_size``
-    labeled ones (its ``MultiSourceSampler``'s ratio); 0 without a pool."""
-    sampler = (cfg.get('train_dataloader') or {}).get('sampler') or {}
-    if sampler.get('type') != 'MultiSourceSampler' or \
-            not (cfg.model.get('unlabeled')):
-        return 0
-    ratio = list(sampler['source_ratio'])
-    return batch_size * sum(ratio[1:]) // ratio[0]
-
-
-def with_unlabeled(batch, num: int, device: str, seed: int = 1):
-    """``batch`` (images, samples) and ``num`` more images of its size
-    whose samples have no ``gt_sem_seg`` (an unlabeled pool's)."""
-    inputs, samples = batch
-    extra, extra_samples = synthetic_batch(num, tuple(inputs.shape[2:]), 1,
-                                           device, seed)
-    for sample in extra_samples:
-        del sample.gt_sem_seg
-    return torch.cat([inputs, extra]), list(samples) + extra_samples
-
-
 @dataclass
 class ModelCost:
     params: int
@@ -222,14 +200,9 @@ def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
                          f"model.type {frskd_cfg.model.get('type')!r}")
     num_classes = models['frskd'].num_classes
     batch = synthetic_batch(batch_size, shape, num_classes, device)
-    # a config with an unlabeled pool trains on its labeled batch and the
-    # pool's images; its twin on the labeled batch
-    unlabeled = unlabeled_per_batch(frskd_cfg, batch_size)
-    batches = dict(baseline=batch, frskd=with_unlabeled(
-        batch, unlabeled, device) if unlabeled else batch)
     report = frskd_complexity(models['frskd'], (1, 3, *shape))
 
-    steps = {name: TrainStep(m, batches[name], amp)
+    steps = {name: TrainStep(m, batch, amp)
              for name, m in models.items()}
     train_times = paired_times(steps, repeats, warmup, device)
     train_s = {k: statistics.median(v) for k, v in train_times.items()}
@@ -264,12 +237,11 @@ def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
         frskd=costs['frskd'],
         self_teacher_share=report.ratio('self_teacher+teacher_head'),
         step_breakdown_s=step_breakdown(
-            models['frskd'], batches['frskd'], device,
+            models['frskd'], batch, device,
             profile_rows=profile_rows, amp=amp) if breakdown else {},
         spreads=spreads,
         settings=dict(device=device, input=f'{batch_size}x3x{shape[0]}x'
                       f'{shape[1]}', repeats=repeats, warmup=warmup,
                       threads=torch.get_num_threads(),
                       training_precision=amp or 'float32',
-                      cudnn_benchmark=cudnn_benchmark,
-                      unlabeled_per_batch=unlabeled))
+                      cudnn_benchmark=cudnn_benchmark))

@@ -20,8 +20,6 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from frskd_seg.datasets.dataset_configs import (DATALOADERS,
-                                               labeled_dataloader)
 from frskd_seg.evaluation.metrics import scores_teacher
 from frskd_seg.models.segmentors import STUDENT_TYPES, FRSKDMixin
 from frskd_seg.utils.checkpoint import load_local_checkpoint
@@ -43,11 +41,9 @@ FRSKD_STATE_PREFIXES = tuple(f'{name}.' for name in FRSKDMixin.TEACHER_SIDE)
 def baseline_twin_config(cfg: Config) -> Config:
     """``cfg`` with the FRSKD segmentor turned into its student's mmseg
     segmentor (EncoderDecoder, CascadeEncoderDecoder), and without the
-    metrics of the self-teacher's prediction and without unlabeled images
-    (the labeled data set alone, in the batches the FRSKD run takes its
-    labeled images in), nothing else changed (initialisation, labeled
-    data, schedule, hooks): the baseline twin an FRSKD run is compared
-    with."""
+    metrics of the self-teacher's prediction, nothing else changed
+    (initialisation, data, schedule, hooks): the baseline twin an FRSKD run
+    is compared with."""
     frskd_type = cfg.model.get('type')
     if frskd_type not in STUDENT_TYPES:
         raise ValueError(f'expected a config with model.type one of '
@@ -56,8 +52,6 @@ def baseline_twin_config(cfg: Config) -> Config:
     cfg.model.type = STUDENT_TYPES[frskd_type]
     for key in FRSKD_MODEL_KEYS:
         cfg.model.pop(key, None)
-    if cfg.get('train_dataloader') is not None:
-        cfg.train_dataloader = labeled_dataloader(cfg.train_dataloader)
     if cfg.get('tta_model', {}).get('module', {}).get('type') == frskd_type:
         cfg.tta_model.module = cfg.model
     for key in ('val_evaluator', 'test_evaluator'):
@@ -144,14 +138,9 @@ def plain_student_config(cfg: Config) -> Config:
     cfg.load_from = None
     cfg.resume = False
     ours = frskd_registered_types()
-    # the recipe's helper variables (_base_/frskd.py: frskd_model, ...), and
-    # those of the unlabeled pool the twin does not train on
-    # (_base_/datasets/voc0712.py: voc07_unlabeled, ...)
-    data_types = {name for name, registry in ours.items()
-                  if registry in ('dataset', 'data sampler')}
+    # the recipe's helper variables (_base_/frskd.py: frskd_model, ...)
     for key in list(cfg.keys()):
-        if key.startswith('frskd_') or key not in DATALOADERS and any(
-                name in data_types for _, name in _type_paths(cfg[key])):
+        if key.startswith('frskd_'):
             cfg.pop(key)
     if 'custom_hooks' in cfg:
         cfg.custom_hooks = [

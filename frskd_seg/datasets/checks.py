@@ -6,7 +6,6 @@ from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.config import Config, ConfigDict
-from mmengine.fileio import get_local_path, list_from_file
 from PIL import Image
 
 from .dataset_configs import DATALOADERS, leaf_datasets
@@ -168,18 +167,9 @@ def check_config_datasets(cfg: Config, check_masks: bool = True,
     total = 0
     seen = set()
     errors = []
-    held_out = None  # read once, for the first unlabeled pool
     for ds in leaf_datasets(cfg, splits):
         if not (ds.get('ann_file') and ds.get('data_root')):
             continue  # not a list-based data set
-        if ds.get('type') == 'VOCUnlabeledDataset':
-            if held_out is None:
-                held_out = held_out_names(cfg)
-            try:
-                total += check_unlabeled_pool(ds, held_out)
-            except DatasetCheckError as error:
-                errors.append(str(error))
-            continue
         key = (ds.data_root, ds.ann_file)
         if key in seen:
             continue
@@ -200,49 +190,3 @@ def check_config_datasets(cfg: Config, check_masks: bool = True,
             errors.append(NO_DATA_HINT)
         raise DatasetCheckError('\n'.join(errors))
     return total
-
-
-def image_names(path: str) -> List[str]:
-    """The image names of a VOC image list: the first word of each line (a
-    class list's ``name  1`` lines too)."""
-    with get_local_path(path) as local:
-        return [line.split()[0] for line in list_from_file(local)
-                if line.strip()]
-
-
-def held_out_names(cfg: Config) -> set:
-    """The image names of the config's validation and test lists."""
-    names = set()
-    for ds in leaf_datasets(cfg, ('val_dataloader', 'test_dataloader')):
-        if ds.get('ann_file') and ds.get('data_root'):
-            path = osp.join(ds.data_root, ds.ann_file)
-            if osp.isfile(path):
-                names.update(image_names(path))
-    return names
-
-
-def check_unlabeled_pool(dataset: dict, held_out: set) -> int:
-    """Check an unlabeled pool (a ``VOCUnlabeledDataset`` config): it holds
-    images, they exist, and none is an image of ``held_out`` (the config's
-    validation and test lists). Returns the pool's size."""
-    from mmseg.registry import DATASETS
-    cfg = dict(dataset, pipeline=[], lazy_init=False)
-    try:
-        pool = DATASETS.build(cfg)
-    except FileNotFoundError as error:
-        raise DatasetCheckError(str(error)) from None
-    where = osp.join(dataset['data_root'], dataset['ann_file'])
-    paths = [pool.get_data_info(i)['img_path'] for i in range(len(pool))]
-    missing = [osp.basename(p) for p in paths if not osp.isfile(p)]
-    if missing:
-        raise DatasetCheckError(f'{where}: {_count(len(missing), "image")} '
-                                f'of the unlabeled pool missing: '
-                                f'{_shown(missing)}')
-    names = {osp.splitext(osp.basename(p))[0] for p in paths}
-    leaked = sorted(names & held_out)
-    if leaked:
-        raise DatasetCheckError(
-            f'{where}: {_count(len(leaked), "image")} of the unlabeled pool '
-            f'in the validation or test lists: {_shown(leaked)} (add those '
-            'lists to its held_out)')
-    return len(pool)

@@ -1,5 +1,4 @@
 """Walking the data-set configs of a config's dataloaders."""
-import copy
 from typing import Iterator, Sequence
 
 from mmengine.config import Config, ConfigDict
@@ -27,21 +26,3 @@ def leaf_datasets(cfg: Config,
     for name in loaders:
         if cfg.get(name) is not None:
             yield from visit(cfg[name].get('dataset'))
-
-
-def labeled_dataloader(loader: dict) -> dict:
-    """A ``train_dataloader`` config without its unlabeled data sets: for a
-    ``MultiSourceSampler`` over ``ConcatDataset([labeled, unlabeled...])``,
-    the labeled data set alone, with ``InfiniteSampler`` and the labeled
-    share of the batch (the batches the run's labeled images come in);
-    any other loader unchanged. A copy either way."""
-    loader = copy.deepcopy(loader)
-    sampler = loader.get('sampler') or {}
-    if sampler.get('type') != 'MultiSourceSampler':
-        return loader
-    ratio = list(sampler['source_ratio'])
-    loader['batch_size'] = sampler['batch_size'] * ratio[0] // sum(ratio)
-    loader['sampler'] = dict(type='InfiniteSampler',
-                             shuffle=sampler.get('shuffle', True))
-    loader['dataset'] = loader['dataset']['datasets'][0]
-    return loader

@@ -43,7 +43,7 @@ def voc_problem(dataset: dict) -> Optional[str]:
     """Why a data-set config is not a VOCdevkit split, or None."""
     kind = dataset.get('type')
     img_path = dataset.get('data_prefix', {}).get('img_path', '')
-    if kind not in ('PascalVOCDataset', 'VOCUnlabeledDataset'):
+    if kind != 'PascalVOCDataset':
         return f'{kind} (data_root {dataset.get("data_root")!r})'
     if not str(img_path).startswith(('VOC2007/', 'VOC2012/')):
         return (f'{kind} with img_path {img_path!r} (data_root '

@@ -14,9 +14,8 @@ the tools) are exercised on data generated here::
       VOC20xx/ImageSets/Main/{train,val,trainval}.txt  (+ VOC2007 test.txt)
 
 As in VOC, ``ImageSets/Main`` lists more images than have masks: each year's
-``JPEGImages`` also holds an unlabeled pool (no mask, listed in
-``ImageSets/Main`` only), six times the year's labeled training images by
-default -- what :class:`~frskd_seg.datasets.VOCUnlabeledDataset` reads.
+``JPEGImages`` also holds images without a mask (listed in ``ImageSets/Main``
+only), six times the year's labeled training images by default.
 
 Scenes are not trivial: a textured, shaded background and one to four objects
 of several classes, each a random ellipse, rectangle or polygon with its

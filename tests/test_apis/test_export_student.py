@@ -10,9 +10,8 @@ import torch
 
 from frskd_seg.apis import (export_student, plain_student_config,
                             student_checkpoint)
-from frskd_seg.apis.export_student import baseline_twin_config
-from tests.conftest import (DEMO_BASELINE_CONFIG, DEMO_CONFIG,
-                            UNLABELED_CONFIG, load_config, run_tool)
+from tests.conftest import (DEMO_BASELINE_CONFIG, DEMO_CONFIG, load_config,
+                            run_tool)
 
 
 def test_plain_config_is_the_baseline_twin():
@@ -97,17 +96,3 @@ def test_export_round_trip(trained, synthetic_voc, tmp_path):
         assert np.array_equal(logits.numpy(), theirs[f'arr_{i}'])
 
 
-def test_the_pool_leaves_the_twin_and_the_exported_config():
-    """The twin of a config with the unlabeled pool trains on the labeled
-    data set alone, in the run's labeled batches; the exported config holds
-    nothing of the pool."""
-    cfg = load_config(UNLABELED_CONFIG)
-    twin = baseline_twin_config(cfg)
-    assert twin.train_dataloader.batch_size == 4
-    assert twin.train_dataloader.sampler == dict(type='InfiniteSampler',
-                                                 shuffle=True)
-    assert twin.train_dataloader.dataset == \
-        cfg.train_dataloader.dataset.datasets[0]
-    plain = plain_student_config(cfg)
-    assert 'VOCUnlabeledDataset' not in plain.pretty_text
-    assert 'voc07_unlabeled' not in plain

@@ -18,7 +18,7 @@ from studies.gain_study import (StudyResult, config_key,
 from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.cli.config_utils import set_data_root
 from frskd_seg.utils.checkpoint import load_local_checkpoint
-from tests.conftest import DEMO_CONFIG, UNLABELED_CONFIG, load_config
+from tests.conftest import DEMO_CONFIG, load_config
 
 
 def test_t_interval_by_hand():
@@ -313,18 +313,6 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     variant.model.loss_kd = dict(type='PixelKLDivLoss', tau=2.0)
     base_runs = str(tmp_path / 'study' / 'runs' / saved['keys']['frskd'])
     assert_warm_start_exact(variant, base_runs, tmp_path / 'variant')
-    # so does one that also distils on images without masks: its labeled
-    # batches, and so its warm-up, are the base's
-    pool = copy.deepcopy(cfg)
-    pool_loader = load_config(UNLABELED_CONFIG).train_dataloader
-    pool_loader.dataset.datasets[0] = cfg.train_dataloader.dataset
-    for dataset in pool_loader.dataset.datasets[1].datasets:
-        dataset.data_root = synthetic_voc
-    pool_loader.update(batch_size=4, num_workers=0, persistent_workers=False)
-    pool_loader.sampler.batch_size = 4
-    pool.train_dataloader = pool_loader
-    pool.model.unlabeled = dict(type='UnlabeledDistillation')
-    assert_warm_start_exact(pool, base_runs, tmp_path / 'pool')
     # what changes the warm-up is refused, with the differences named
     other = copy.deepcopy(cfg)
     other.model.teacher_grad_scale = 1.0

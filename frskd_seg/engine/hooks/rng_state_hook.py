@@ -118,14 +118,11 @@ class RNGStateHook(Hook):
 
     @staticmethod
     def _private_rngs(runner) -> dict:
-        # FRSKD's self-teacher and its forwards on images without masks
-        # draw from streams of their own (PrivateRNG)
+        # FRSKD's self-teacher draws from a stream of its own (PrivateRNG)
         model = runner.model
         model = getattr(model, 'module', model)
-        unlabeled = getattr(model, 'unlabeled', None)
-        streams = dict(teacher=getattr(model, 'teacher_rng', None),
-                       unlabeled=getattr(unlabeled, 'rng', None))
-        return {k: v for k, v in streams.items() if v is not None}
+        teacher = getattr(model, 'teacher_rng', None)
+        return {} if teacher is None else dict(teacher=teacher)
 
     def _process_state(self, runner) -> dict:
         state = self.capture()

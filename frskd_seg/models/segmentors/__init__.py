@@ -9,7 +9,6 @@ from .distill_schedule import (DEFAULT_SCHEDULE, DistillSchedule,
                                model_distill_schedule)
 from .private_rng import PrivateRNG
 from .recipe import describe_recipe
-from .unlabeled_distillation import UnlabeledDistillation
 
 #: each FRSKD segmentor type and the mmseg segmentor type of its student
 #: (what its baseline twin and its exported student are)
@@ -29,5 +28,5 @@ __all__ = [
     'HeadTap', 'STUDENT_TYPES', 'UnsupportedStudentError', 'is_frskd_model',
     'DistillSchedule', 'DEFAULT_SCHEDULE', 'build_distill_schedule',
     'model_distill_schedule', 'distill_weight', 'distill_weight_by_epoch',
-    'PrivateRNG', 'describe_recipe', 'UnlabeledDistillation'
+    'PrivateRNG', 'describe_recipe'
 ]

@@ -20,7 +20,6 @@ from .self_teacher_prediction import SelfTeacherPrediction
 from .student_probe import decoder_reads, level_maps
 from .teacher_side import (DEFAULT_LOSS_FEAT, DEFAULT_LOSS_KD,
                            build_teacher_side, distill_terms)
-from .unlabeled_distillation import build_unlabeled, split_unlabeled
 
 #: offset of the self-teacher's random stream from the run's seed
 _TEACHER_SEED_OFFSET = 0x5E1F7EAC
@@ -38,7 +37,6 @@ class FRSKDMixin(SelfTeacherPrediction):
         z_t = teacher_head(T)
         L = decode losses [+ aux] + CE(z_t)
             + w(t) · (loss_kd(z_s, z_t.detach()) + loss_feat(S, T.detach()))
-            [+ the same terms on the batch's images without masks]
 
     A segmentor class is this mixin before the mmseg segmentor it extends
     (:attr:`STUDENT_CLASS`), naming its :attr:`distilled_head`. mmseg
@@ -46,7 +44,7 @@ class FRSKDMixin(SelfTeacherPrediction):
     self-teacher draws from a random stream of its own (:class:`PrivateRNG`):
     with ``teacher_grad_scale=0`` the student trains exactly as its twin
     until distillation starts. w(t): :class:`DistillSchedule`. Loss keys:
-    mmseg's, ``teacher.*``, ``distill.*``, ``unlabeled.*``.
+    mmseg's, ``teacher.*``, ``distill.*``.
 
     Args:
         self_teacher (dict): The self-teacher, e.g. ``dict(type=
@@ -73,17 +71,13 @@ class FRSKDMixin(SelfTeacherPrediction):
         distill_schedule (dict, optional): A :class:`DistillSchedule`
             config; None: the official proportions (warm-up 2/3, ramp-up
             1/3 of the run; ``dict(type='DistillSchedule')``: constant).
-        unlabeled (dict, optional): Distillation on the batch's images
-            without masks, an :class:`UnlabeledDistillation` config (a dict
-            without ``type`` is one); None: off (every image needs a mask).
         **student: The mmseg segmentor's arguments.
     """
 
     #: the mmseg segmentor the subclass extends (its student's class)
     STUDENT_CLASS: type = None
     #: the modules that exist for training only (not in the deployed model)
-    TEACHER_SIDE = ('self_teacher', 'teacher_head', 'loss_kd', 'loss_feat',
-                    'unlabeled')
+    TEACHER_SIDE = ('self_teacher', 'teacher_head', 'loss_kd', 'loss_feat')
     #: whether ``decode_head`` is a list of cascade stages
     CASCADE = False
     #: the default teacher head with ``self_teacher_input='backbone'`` is a
@@ -99,7 +93,6 @@ class FRSKDMixin(SelfTeacherPrediction):
                  loss_kd: OptConfigType = DEFAULT_LOSS_KD,
                  loss_feat: OptConfigType = DEFAULT_LOSS_FEAT,
                  distill_schedule: OptConfigType = None,
-                 unlabeled: OptConfigType = None,
                  **student):
         check_student_args(type(self), self.STUDENT_CLASS, student)
         check_frskd_args(type(self).__name__, self_teacher,
@@ -115,9 +108,6 @@ class FRSKDMixin(SelfTeacherPrediction):
         with self.teacher_rng:  # even the probe: some heads draw (SegNeXt)
             build_teacher_side(self, student['decode_head'], self_teacher,
                                teacher_head, loss_kd, loss_feat)
-            self.unlabeled = build_unlabeled(
-                unlabeled, dict(type=self.STUDENT_CLASS.__name__, **student),
-                seed)
         print_log(describe_recipe(self), logger='current')
 
     def extra_repr(self) -> str:
@@ -193,12 +183,9 @@ class FRSKDMixin(SelfTeacherPrediction):
     # -- training ------------------------------------------------------------
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Student losses (mmseg's keys) + self-teacher CE + distillation,
-        on images (B, 3, H, W) and their samples (with ``gt_sem_seg``; those
-        without are the unlabeled images ``model.unlabeled`` distils on):
-        the terms (summed by mmengine where the key has 'loss') and logged
+        on images (B, 3, H, W) and their samples (with ``gt_sem_seg``): the
+        terms (summed by mmengine where the key has 'loss') and logged
         values."""
-        inputs, data_samples, unlabeled = split_unlabeled(
-            inputs, data_samples, self.unlabeled)
         feats = self.extract_feat(inputs)
         with HeadTap(self.distilled_head) as tap:
             losses = self._decode_head_forward_train(feats, data_samples)
@@ -216,9 +203,6 @@ class FRSKDMixin(SelfTeacherPrediction):
         losses.update(add_prefix(self._distill_losses(
             weight, reads, refined, student_logits, teacher_logits,
             data_samples), 'distill'))
-        if self.unlabeled is not None:
-            losses.update(add_prefix(
-                self.unlabeled.loss(self, unlabeled, weight), 'unlabeled'))
         return losses
 
     def _distill_losses(self, weight: float, reads: Sequence[Tensor],

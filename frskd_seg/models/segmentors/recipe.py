@@ -19,7 +19,6 @@ def describe_recipe(model) -> str:
     terms = [_module(loss) for slot in (model.loss_kd, model.loss_feat)
              for loss in distill_terms(slot)]
     grad = model.teacher_grad_scale
-    unlabeled = getattr(model, 'unlabeled', None)
     return '\n'.join([
         f'FRSKD recipe ({type(model).__name__}):',
         f'  self-teacher {_module(neck)} reads '
@@ -31,6 +30,4 @@ def describe_recipe(model) -> str:
         '  L = student losses + self-teacher CE + w(t) * ('
         + (' + '.join(terms) or 'no distillation term') + ')',
         f'  w(t): {model.distill_schedule!r}',
-    ] + ([] if unlabeled is None else [
-        '  + w(t) * the same terms on images without masks: '
-        + unlabeled.describe()]))
+    ])

@@ -3,10 +3,9 @@ from .biased_conv_module import biased_conv_module
 from .depthwise_separable_block import DepthwiseSeparableBlock
 from .grad_scale import scale_grad
 from .resize_to import UPSAMPLE_MODES, max_pool_same, resize_to
-from .running_stats import running_stats_kept
 from .weighted_fusion import WeightedFusion
 
 __all__ = [
     'DepthwiseSeparableBlock', 'WeightedFusion', 'resize_to', 'max_pool_same',
-    'UPSAMPLE_MODES', 'scale_grad', 'biased_conv_module', 'running_stats_kept'
+    'UPSAMPLE_MODES', 'scale_grad', 'biased_conv_module'
 ]

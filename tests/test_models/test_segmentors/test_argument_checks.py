@@ -54,20 +54,17 @@ def test_the_frskd_keys():
     assert frskd_keys(FRSKDMixin) == [
         'self_teacher', 'teacher_head', 'self_teacher_input',
         'teacher_grad_scale', 'evaluate_teacher', 'loss_kd', 'loss_feat',
-        'distill_schedule', 'unlabeled']
+        'distill_schedule']
 
 
 @pytest.mark.parametrize('where,typo,meant', [
     ('loss_kd', 'tua', 'tau'), ('self_teacher', 'finest_widht', 'finest_width'),
     ('loss_feat', 'loss_wieght', 'loss_weight'),
-    ('distill_schedule', 'warmpu', 'warmup'),
-    ('unlabeled', 'min_confidense', 'min_confidence')])
+    ('distill_schedule', 'warmpu', 'warmup')])
 def test_a_typo_one_level_down_names_the_key_meant(tiny_frskd_cfg, where,
                                                    typo, meant):
     cfg = copy.deepcopy(tiny_frskd_cfg)
     cfg[where] = dict(cfg.get(where) or {}, **{typo: 2})
-    if where == 'unlabeled':
-        cfg[where]['type'] = 'UnlabeledDistillation'
     with pytest.raises(ConfigTypeError,
                        match=rf"model.{where}: \w+ got an unknown key "
                        rf"'{typo}': did you mean '{meant}'\?"):

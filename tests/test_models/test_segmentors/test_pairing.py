@@ -9,8 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from frskd_seg.apis.export_student import baseline_twin_config
-from tests.conftest import (DEMO_CONFIG, UNLABELED_CONFIG, build_model,
-                            load_config)
+from tests.conftest import DEMO_CONFIG, build_model, load_config
 
 ITERS = 3
 
@@ -119,43 +118,3 @@ def test_building_the_self_teacher_draws_nothing_from_the_global_stream(
     for key, value in model.student_state_dict().items():
         assert torch.equal(value, theirs[key]), key
 
-
-@pytest.fixture(scope='module')
-def unlabeled_paired_runs(synthetic_voc, tmp_path_factory):
-    """The demo with the unlabeled pool (2 labeled + 2 unlabeled per batch)
-    and its twin, 3 iterations of the warm-up, one loader worker."""
-    from frskd_seg.cli.config_utils import set_data_root
-    cfg = load_config(UNLABELED_CONFIG)
-    set_data_root(cfg, synthetic_voc)
-    cfg.model.backbone.init_cfg = None
-    cfg.train_dataloader.batch_size = 4
-    cfg.train_dataloader.sampler.batch_size = 4
-    cfg.train_dataloader.num_workers = 1
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=ITERS,
-                         val_interval=100)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook',
-                                        interval=100, save_last=False)
-    cfg.model.distill_schedule = dict(type='DistillSchedule', warmup=100)
-    cfg.randomness = dict(seed=5)
-    return _train_both_arms(cfg, tmp_path_factory)
-
-
-def test_with_the_pool_the_labeled_batches_are_the_twins(
-        unlabeled_paired_runs):
-    """Same labeled images with the same augmentations, in the same order;
-    the rest of each batch from the pool."""
-    frskd = unlabeled_paired_runs['frskd'][0].batches
-    twin = unlabeled_paired_runs['twin'][0].batches
-    assert len(frskd) == len(twin) == ITERS
-    for (paths, inputs), (twin_paths, twin_inputs) in zip(frskd, twin):
-        assert paths[:2] == twin_paths and inputs[:2] == twin_inputs
-        assert all('/Main' not in p for p in paths)
-        assert not set(paths[2:]) & set(twin_paths)
-
-
-def test_with_the_pool_the_warm_up_trains_the_student_as_the_twin(
-        unlabeled_paired_runs):
-    frskd, twin = (unlabeled_paired_runs['frskd'][1],
-                   unlabeled_paired_runs['twin'][1])
-    for key, value in twin.items():
-        assert torch.equal(frskd[key], value), key

@@ -1,3 +1,0 @@
-from .multi_source_sampler import MultiSourceSampler
-
-__all__ = ['MultiSourceSampler']
