@@ -30,8 +30,7 @@ model = dict(
     # validation scores the self-teacher too (the evaluators below)
     evaluate_teacher=True,
     # the official KL: both logits upsampled to the input size first
-    loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0,
-                 resolution='label'),
+    loss_kd=dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0),
     loss_feat=dict(type='AttentionTransferLoss', p=2, loss_weight=50.0),
     distill_schedule=dict(
         type='DistillSchedule', warmup=40, rampup=20, by_epoch=True))

@@ -86,7 +86,6 @@ def test_the_official_schedule():
     assert m.distill_schedule == dict(type='DistillSchedule', warmup=40,
                                       rampup=20, by_epoch=True)
     assert m.loss_kd.tau == 1.0 and m.loss_kd.loss_weight == 1.0
-    assert m.loss_kd.resolution == 'label'
     assert m.loss_feat.loss_weight == 50.0 and m.teacher_grad_scale == 1.0
     assert m.self_teacher_input == 'neck'
 

@@ -11,8 +11,7 @@ from torch import Tensor
 from frskd_seg.utils.errors import ConfigError, ConfigTypeError
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
-from ..utils import (UPSAMPLE_MODES, DepthwiseSeparableBlock, WeightedFusion,
-                     resize_to)
+from ..utils import DepthwiseSeparableBlock, WeightedFusion, resize_to
 from .refined_features import RefinedFeatures
 
 
@@ -21,23 +20,21 @@ def default_finest_width(finest_channels: int) -> int:
     none: ``max(32, round(c_1 / 2))`` for a student whose finest level has
     ``c_1`` channels.
 
-    Both settings the project measured (docs/results.md) follow it: the
-    CPU demo's student (``c_1 = 16``: 32, twice the student) and a
-    ResNet-50-D8 (``c_1 = 256``: 128, half). At 32 on the ResNet-50 (an
-    eighth) the self-teacher only caught up with its student by the end
-    instead of leading it; at 128 it led.
+    The CPU demo's student (``c_1 = 16``) gets 32, twice its width; a
+    ResNet-50-D8 (``c_1 = 256``) 128, half its width (docs/results.md has
+    the measurements behind the rule).
     """
     return max(32, round(finest_channels / 2))
 
 
 class _Resample(nn.Module):
     """``R↑`` / ``R↓`` (docs/method.md, Self-teacher): resize a (ReLU'd) map to
-    the target level's
-    exact size and apply a 1x1 conv-BN-ReLU from the source level's to the
-    target's channels.
+    the target level's exact size (nearest upsampling, as the official code)
+    and apply a 1x1 conv-BN-ReLU from the source level's to the target's
+    channels.
 
     When going up, the 1x1 conv runs *before* the upsampling: for nearest
-    upsampling (the default) this is exactly the official resize-then-conv
+    upsampling this is exactly the official resize-then-conv
     (nearest copies pixels, so even BN's batch statistics are the same), at a
     fraction of the cost. When going down, pooling runs first for the same
     reason.
@@ -47,17 +44,15 @@ class _Resample(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int,
-                 upsample_mode: str, norm_cfg: ConfigType,
-                 act_cfg: ConfigType):
+                 norm_cfg: ConfigType, act_cfg: ConfigType):
         super().__init__()
-        self.upsample_mode = upsample_mode
         self.conv = ConvModule(in_channels, out_channels, 1,
                                norm_cfg=norm_cfg, act_cfg=act_cfg)
 
     def forward(self, x: Tensor, size: Sequence[int]) -> Tensor:
         if x.shape[-2] >= size[0] and x.shape[-1] >= size[1]:
-            return self.conv(resize_to(x, size, self.upsample_mode))
-        return resize_to(self.conv(x), size, self.upsample_mode)
+            return self.conv(resize_to(x, size))
+        return resize_to(self.conv(x), size)
 
 
 @MODELS.register_module()
@@ -127,8 +122,6 @@ class SelfTeacherNeck(BaseModule):
             ``top_down_only``, which has no bottom-up path.
         weighted_fusion (bool): Fast normalized fusion weights (official), or
             a plain sum.
-        upsample_mode (str): 'nearest' (official) or 'bilinear'.
-        fusion_eps (float): Epsilon of the fusion weights (official: 1e-6).
         norm_cfg (dict): Norm layers' config; SyncBN in distributed configs.
         act_cfg (dict): Activation config of laterals and resamplers.
         init_cfg (dict, optional): mmengine initialisation config.
@@ -150,8 +143,6 @@ class SelfTeacherNeck(BaseModule):
                  top_down_only: bool = False,
                  bottom_up_laterals: Optional[bool] = None,
                  weighted_fusion: bool = True,
-                 upsample_mode: str = 'nearest',
-                 fusion_eps: float = 1e-6,
                  norm_cfg: ConfigType = dict(type='BN', requires_grad=True),
                  act_cfg: ConfigType = dict(type='ReLU'),
                  init_cfg: OptMultiConfig = None):
@@ -166,9 +157,6 @@ class SelfTeacherNeck(BaseModule):
         if not isinstance(num_node_convs, Integral) or num_node_convs < 1:
             raise ConfigError(
                 f'num_node_convs must be an int >= 1, got {num_node_convs!r}')
-        if upsample_mode not in UPSAMPLE_MODES:
-            raise ConfigError(f'upsample_mode must be one of {UPSAMPLE_MODES}, '
-                              f'got {upsample_mode!r}')
         if not isinstance(top_down_only, bool):
             raise ConfigTypeError(
                 f'top_down_only must be a bool, got {top_down_only!r}')
@@ -182,7 +170,6 @@ class SelfTeacherNeck(BaseModule):
         self.num_levels = n
         self.num_node_convs = int(num_node_convs)
         self.weighted_fusion = bool(weighted_fusion)
-        self.upsample_mode = upsample_mode
         self.top_down_only = top_down_only
         self.bottom_up_laterals = (bottom_up_laterals is not False
                                    and not top_down_only)
@@ -197,10 +184,10 @@ class SelfTeacherNeck(BaseModule):
                                            norm_cfg, act_cfg)
 
         def fusion(k):
-            return WeightedFusion(k, weighted_fusion, fusion_eps)
+            return WeightedFusion(k, weighted_fusion)
 
         def resample(src, dst):
-            return _Resample(d[src], d[dst], upsample_mode, norm_cfg, act_cfg)
+            return _Resample(d[src], d[dst], norm_cfg, act_cfg)
 
         self.laterals = nn.ModuleList(lateral(i) for i in range(n))
         # index j of the bottom-up modules is level j + 1 (levels 2..n)
@@ -227,8 +214,7 @@ class SelfTeacherNeck(BaseModule):
                      f'bottom_up_laterals={self.bottom_up_laterals}')
         return (f'out_channels={self.out_channels}, {bottom_up}, '
                 f'num_node_convs={self.num_node_convs}, '
-                f'weighted_fusion={self.weighted_fusion}, '
-                f'upsample_mode={self.upsample_mode!r}')
+                f'weighted_fusion={self.weighted_fusion}')
 
     @staticmethod
     def _check_channels(name, channels) -> List[int]:

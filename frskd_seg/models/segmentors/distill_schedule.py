@@ -81,8 +81,7 @@ class DistillSchedule:
     Where training stands (:meth:`current`): what the caller's loop set with
     :meth:`set_progress`, else what an mmengine Runner put in the
     ``MessageHub``; with neither (``model.loss()`` in a plain loop that sets
-    nothing) the weight is 1, the method's equation in full, said once in
-    the log.
+    nothing) a schedule that is not constant raises, saying how to tell it.
 
     Args:
         warmup (int | float): W: weight 0 before it.
@@ -175,9 +174,17 @@ class DistillSchedule:
             progress, run_length = hub.get_info(unit, 0), hub.get_info(
                 f'max_{unit}s')
             source = 'the training loop (MessageHub)'
+        elif self.lengths(0) == (0, 0) and not self.relative:
+            return 1.0  # constant: the step does not matter
         else:
-            self._tell('', None)
-            return 1.0
+            raise RuntimeError(
+                f'the distillation schedule {self!r} needs to know where '
+                'training stands, and nothing told the model: no mmengine '
+                'Runner is training it and set_progress was never called. '
+                'In a loop of your own, call model.distill_schedule.'
+                'set_progress(iter, max_iters) before each model.loss(), or '
+                "build the model with distill_schedule=dict(type='"
+                "DistillSchedule') for constant weights")
         self._tell(source, run_length)
         return self.weight(progress, run_length)
 
@@ -193,18 +200,12 @@ class DistillSchedule:
                 f'{rampup} {self.unit}, 1 from {unit} {warmup + rampup}{of}')
 
     def _tell(self, source: str, run_length: Optional[int]) -> None:
-        """Say in the log where the weights' step comes from (``source``;
-        '': nowhere, w = 1) and warn about a run that cannot ramp -- once
+        """Say in the log where the weights' step comes from (``source``)
+        and warn about a run that cannot ramp -- once
         per source, so a training step builds no message."""
         if self._told == source:
             return
         self._told = source
-        if not source:
-            print_log('no training loop gives the step (no Runner, no '
-                      'set_progress): the distillation terms are taken at '
-                      'full weight, w = 1', logger='current',
-                      level=logging.INFO)
-            return
         print_log(f'distillation weights follow {self!r}, reading the step '
                   f'from {source}{self.resolved(run_length)}',
                   logger='current', level=logging.INFO)

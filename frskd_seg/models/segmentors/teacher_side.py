@@ -22,8 +22,7 @@ from .student_probe import freeze_untaught, probe, reads_description
 #: (both logits at the input size) and attention transfer, at the weights the
 #: paired study chose on the pretrained student (docs/results.md; official:
 #: alpha 1, tau 1, beta 50)
-DEFAULT_LOSS_KD = dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0,
-                       resolution='label')
+DEFAULT_LOSS_KD = dict(type='PixelKLDivLoss', tau=1.0, loss_weight=1.0)
 DEFAULT_LOSS_FEAT = dict(type='AttentionTransferLoss', p=2, loss_weight=100.0)
 
 

@@ -31,10 +31,15 @@ def logits(seed, shape=(2, 3, 2, 3)):
                        dtype=torch.float64).float() * 2
 
 
+def label_for(z):
+    """A label of the logits' own size: the KL is taken there."""
+    return torch.zeros(z.shape[0], *z.shape[2:], dtype=torch.long)
+
+
 @pytest.mark.parametrize('tau', [1.0, 4.0, 0.5])
 def test_matches_hand_computed_kl(tau):
     zs, zt = logits(0), logits(1)
-    loss = PixelKLDivLoss(tau=tau, resolution='student')(zs, zt)
+    loss = PixelKLDivLoss(tau=tau)(zs, zt, label_for(zs))
     assert loss.item() == pytest.approx(
         reference_kd(zs, zt, tau), rel=1e-5)
 
@@ -45,30 +50,21 @@ def test_matches_official_formula_and_loss_weight():
     official = F.kl_div(
         F.log_softmax(zs / tau, 1), F.softmax(zt / tau, 1),
         reduction='sum') * tau**2 / (2 * 4 * 4)
-    loss = PixelKLDivLoss(tau=tau, loss_weight=0.5,
-                          resolution='student')(zs, zt)
+    loss = PixelKLDivLoss(tau=tau, loss_weight=0.5)(zs, zt, label_for(zs))
     assert loss.item() == pytest.approx(0.5 * official.item(), rel=1e-5)
 
 
 def test_identical_logits_give_zero():
     z = logits(4)
-    loss = PixelKLDivLoss(resolution='student')(z, z.clone())
+    loss = PixelKLDivLoss()(z, z.clone(), label_for(z))
     assert loss.item() == pytest.approx(0, abs=1e-7)
 
 
-def test_the_default_takes_the_kl_at_the_label_size():
-    zs, zt = logits(13, (2, 3, 2, 2)), logits(14, (2, 3, 4, 4))
-    label = torch.zeros(2, 8, 8, dtype=torch.long)
-    assert PixelKLDivLoss().resolution == 'label'
-    assert PixelKLDivLoss()(zs, zt, label).item() == pytest.approx(
-        PixelKLDivLoss(resolution='label')(zs, zt, label).item())
-
-
-def test_label_resolution_upsamples_both_logits():
+def test_the_kl_upsamples_both_logits_to_the_label():
     zs = logits(13, (2, 3, 2, 2)).requires_grad_()
     zt = logits(14, (2, 3, 4, 4))
     label = torch.zeros(2, 8, 8, dtype=torch.long)
-    loss = PixelKLDivLoss(resolution='label')(zs, zt, label)
+    loss = PixelKLDivLoss()(zs, zt, label)
     up_s = F.interpolate(zs.detach(), size=(8, 8), mode='bilinear',
                          align_corners=False)
     up_t = F.interpolate(zt, size=(8, 8), mode='bilinear',
@@ -77,22 +73,18 @@ def test_label_resolution_upsamples_both_logits():
                                         rel=1e-5)
     loss.backward()  # the gradient reaches the student's own logits
     assert zs.grad.shape == zs.shape and zs.grad.abs().sum() > 0
-    # not the student-resolution KL
-    assert loss.item() != pytest.approx(
-        PixelKLDivLoss(resolution='student')(zs.detach(), zt).item(),
-        rel=1e-3)
 
 
 def test_the_label_size_needs_the_label():
     with pytest.raises(ValueError, match="loss_kd: resolution='label' needs "
                        'the label'):
-        PixelKLDivLoss()(logits(0), logits(1))
+        PixelKLDivLoss()(logits(0), logits(1), None)
 
 
-def test_teacher_is_detached_and_resized_to_student():
+def test_teacher_is_detached_and_resized_to_the_label():
     zs = logits(9, (1, 3, 4, 4)).requires_grad_()
     zt = logits(10, (1, 3, 2, 2)).requires_grad_()
-    loss = PixelKLDivLoss(resolution='student')(zs, zt)
+    loss = PixelKLDivLoss()(zs, zt, label_for(zs))
     loss.backward()
     assert zs.grad is not None and zs.grad.abs().sum() > 0
     assert zt.grad is None
@@ -105,11 +97,11 @@ def test_teacher_is_detached_and_resized_to_student():
 def test_float32_under_bf16_autocast():
     zs, zt = logits(11, (2, 4, 8, 8)), logits(12, (2, 4, 8, 8))
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        loss = PixelKLDivLoss(tau=2.0, resolution='student')(zs.bfloat16(),
-                                                             zt.bfloat16())
+        loss = PixelKLDivLoss(tau=2.0)(zs.bfloat16(), zt.bfloat16(),
+                                       label_for(zs))
     assert loss.dtype == torch.float32
-    ref = PixelKLDivLoss(tau=2.0, resolution='student')(
-        zs.bfloat16().float(), zt.bfloat16().float())
+    ref = PixelKLDivLoss(tau=2.0)(zs.bfloat16().float(),
+                                  zt.bfloat16().float(), label_for(zs))
     assert loss.item() == pytest.approx(ref.item(), rel=1e-6)
 
 
@@ -118,8 +110,6 @@ def test_float32_under_bf16_autocast():
     (dict(tau=-1.5), 'tau must be a number > 0, got -1.5'),
     (dict(loss_weight=-1),
      'loss_kd: loss_weight must be a number >= 0, got -1'),
-    (dict(resolution='input'), "loss_kd: resolution must be one of "
-     r"\('student', 'label'\), got 'input'"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -128,5 +118,5 @@ def test_bad_arguments(kwargs, match):
 
 def test_mismatched_classes_error_names_shapes():
     with pytest.raises(ValueError, match=r'\(2, 3, 2, 3\).*\(2, 4, 2, 3\)'):
-        PixelKLDivLoss(resolution='student')(logits(0),
-                                             logits(1, (2, 4, 2, 3)))
+        PixelKLDivLoss()(logits(0), logits(1, (2, 4, 2, 3)),
+                         label_for(logits(0)))

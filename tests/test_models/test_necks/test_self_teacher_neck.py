@@ -166,8 +166,6 @@ def test_norm_cfg_is_used():
      'finest_width must be an int >= 1, got 0'),
     (dict(in_channels=[8, 16], num_node_convs=0), ValueError,
      'num_node_convs must be an int >= 1, got 0'),
-    (dict(in_channels=[8, 16], upsample_mode='cubic'), ValueError,
-     "upsample_mode must be one of .* got 'cubic'"),
     (dict(in_channels=[8, 16], top_down_only=True, bottom_up_laterals=False),
      ValueError, 'bottom_up_laterals=False sets the laterals of the '
      'bottom-up path, but this self-teacher is top_down_only'),

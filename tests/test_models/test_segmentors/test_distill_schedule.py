@@ -154,17 +154,20 @@ def _logged(monkeypatch):
     return logged
 
 
-def test_outside_a_training_loop_the_weight_is_one_said_once(
-        message_hub, monkeypatch):
-    """``model.loss()`` in a plain loop (no Runner: no run length in the
-    MessageHub) distils at w = 1 and says so once."""
+@pytest.mark.parametrize('warmup, rampup', [(2 / 3, 1 / 3), (100, 50)])
+def test_outside_a_training_loop_a_schedule_says_how_to_tell_it(
+        message_hub, monkeypatch, warmup, rampup):
+    """``model.loss()`` in a plain loop that never said where it stands (no
+    Runner: no run length in the MessageHub) is refused, naming what to
+    call; a constant schedule needs no step."""
     message_hub.update_info('max_iters', None)
     logged = _logged(monkeypatch)
-    schedule = DistillSchedule(2 / 3, 1 / 3)
-    assert [schedule.current() for _ in range(3)] == [1.0, 1.0, 1.0]
-    assert logged == ['no training loop gives the step (no Runner, no '
-                      'set_progress): the distillation terms are taken at '
-                      'full weight, w = 1']
+    with pytest.raises(RuntimeError, match=r'nothing told the model: .* '
+                       r'call model.distill_schedule.set_progress\(iter, '
+                       r'max_iters\) before each model.loss\(\)'):
+        DistillSchedule(warmup, rampup).current()
+    assert DistillSchedule().current() == 1.0
+    assert logged == []
 
 
 def test_a_loop_of_ones_own_sets_the_step(message_hub, monkeypatch):

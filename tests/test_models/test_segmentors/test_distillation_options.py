@@ -1,6 +1,6 @@
 """The options of how the distillation terms apply, through the segmentor:
-the KL's resolution and temperature, attention transfer's weight, and the
-defaults a dict without ``type`` updates."""
+the KL's temperature, attention transfer's weight, several terms per slot,
+and the defaults a dict without ``type`` updates."""
 import pytest
 import torch
 
@@ -15,7 +15,7 @@ from tests.conftest import build_model
 def test_kd_and_at_options_are_the_losses_applied(tiny_frskd_cfg, batch,
                                                   message_hub):
     cfg = tiny_frskd_cfg
-    cfg.loss_kd = dict(type='PixelKLDivLoss', resolution='label', tau=2.0)
+    cfg.loss_kd = dict(type='PixelKLDivLoss', tau=2.0)
     cfg.loss_feat = dict(type='AttentionTransferLoss', loss_weight=50.0)
     model = build_model(cfg).eval()  # BN/dropout deterministic
     inputs, samples = batch
@@ -25,21 +25,17 @@ def test_kd_and_at_options_are_the_losses_applied(tiny_frskd_cfg, batch,
         feats = model.extract_feat(inputs)
         refined = model.self_teacher(feats)
         zs, zt = model.decode_head(feats), model.teacher_head(refined)
-        kd = PixelKLDivLoss(resolution='label', tau=2.0)(zs, zt, label)
+        kd = PixelKLDivLoss(tau=2.0)(zs, zt, label)
         at = AttentionTransferLoss()(list(feats), list(refined))
         losses = model.loss(inputs, samples)
     assert losses['distill.loss_kd'].item() == pytest.approx(kd.item(),
                                                              rel=1e-5)
     assert losses['distill.loss_at'].item() == pytest.approx(
         50.0 * at.item(), rel=1e-5)
-    assert kd.item() != pytest.approx(
-        PixelKLDivLoss(resolution='student', tau=2.0)(zs, zt).item(),
-        rel=1e-3)
 
 
-def test_kd_at_label_resolution_reaches_the_student_only(tiny_frskd_cfg,
-                                                         batch, message_hub):
-    tiny_frskd_cfg.loss_kd = dict(type='PixelKLDivLoss', resolution='label')
+def test_kd_reaches_the_student_only(tiny_frskd_cfg, batch, message_hub):
+    tiny_frskd_cfg.loss_kd = dict(type='PixelKLDivLoss')
     model = build_model(tiny_frskd_cfg).train()
     message_hub.update_info('iter', 100)
     kd = model.loss(*batch)['distill.loss_kd']
@@ -57,14 +53,12 @@ def test_a_loss_without_type_updates_the_default(tiny_frskd_cfg):
     tiny_frskd_cfg.loss_feat = dict(p=1.0)
     model = build_model(tiny_frskd_cfg)
     assert type(model.loss_kd).__name__ == 'PixelKLDivLoss'
-    assert (model.loss_kd.tau, model.loss_kd.resolution,
-            model.loss_kd.loss_weight) == (2.0, 'label', 1.0)
+    assert (model.loss_kd.tau, model.loss_kd.loss_weight) == (2.0, 1.0)
     assert type(model.loss_feat).__name__ == 'AttentionTransferLoss'
     assert model.loss_feat.p == 1.0
     assert model.loss_feat.loss_weight == 100.0  # the default beta
     # with a type the dict replaces the default: its own defaults apply
-    tiny_frskd_cfg.loss_kd = dict(type='PixelKLDivLoss', tau=2.0,
-                                  resolution='student')
+    tiny_frskd_cfg.loss_kd = dict(type='DISTLoss', tau=2.0)
     assert build_model(tiny_frskd_cfg).loss_kd.resolution == 'student'
 
 
@@ -76,8 +70,7 @@ def test_the_default_recipe_trains_both_losses(tiny_frskd_cfg):
     tiny_frskd_cfg.pop('loss_feat', None)
     model = build_model(tiny_frskd_cfg)
     assert type(model.loss_kd).__name__ == 'PixelKLDivLoss'
-    assert (model.loss_kd.loss_weight, model.loss_kd.tau,
-            model.loss_kd.resolution) == (1.0, 1.0, 'label')
+    assert (model.loss_kd.loss_weight, model.loss_kd.tau) == (1.0, 1.0)
     assert type(model.loss_feat).__name__ == 'AttentionTransferLoss'
     assert (model.loss_feat.p, model.loss_feat.loss_weight) == (2, 100.0)
 

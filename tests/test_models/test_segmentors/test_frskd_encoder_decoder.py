@@ -34,7 +34,7 @@ def test_distillation_terms_are_the_losses_of_the_spec(tiny_frskd_cfg, batch,
         zs, zt = model.decode_head(feats), model.teacher_head(refined)
         # the default KL: both logits upsampled to the label's size first
         labels = torch.stack([s.gt_sem_seg.data for s in samples])
-        kd = PixelKLDivLoss(tau=1.0, resolution='label')(zs, zt, labels)
+        kd = PixelKLDivLoss(tau=1.0)(zs, zt, labels)
         at = AttentionTransferLoss()(list(feats), list(refined))
     # the KL switched on by the fixture; AT at the default beta = 100
     for it, w in [(0, 0.0), (9, 0.0), (10, math.exp(-5)),

@@ -50,7 +50,7 @@ def test_decoder_input_losses_are_the_spec_on_what_it_reads(
         zt = model.teacher_head(refined)
         losses = model.loss(inputs, samples)
     labels = torch.stack([s.gt_sem_seg.data for s in samples])
-    kd = PixelKLDivLoss(tau=1.0, resolution='label')(zs, zt, labels)
+    kd = PixelKLDivLoss(tau=1.0)(zs, zt, labels)
     at = AttentionTransferLoss()(reads, list(refined))
     assert losses['distill.loss_kd'].item() == pytest.approx(kd.item(),
                                                              rel=1e-5)
