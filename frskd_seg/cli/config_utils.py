@@ -11,7 +11,7 @@ from mmengine.logging import print_log
 from frskd_seg.datasets.dataset_configs import leaf_datasets
 from frskd_seg.datasets.retarget import not_voc_datasets
 from frskd_seg.evaluation.metrics import TEACHER_PRED_KEY, scores_teacher
-from frskd_seg.utils.errors import ConfigError
+from frskd_seg.utils.errors import ConfigError, MissingFileError
 
 
 def set_data_root(cfg: Config, data_root: str) -> int:
@@ -32,12 +32,12 @@ def load_config(config: str, cfg_options: Optional[dict] = None,
     """Read ``config`` and apply the options every tool shares, the way
     mmseg's tools do (``--cfg-options`` last but for ``--work-dir``)."""
     if not osp.isfile(config):
-        raise FileNotFoundError(f'config file {config!r} does not exist')
+        raise MissingFileError(f'config file {config!r} does not exist')
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
     if data_root is not None:
         if not osp.isdir(data_root):
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f'--data-root {data_root!r} is not a directory')
         not_voc = not_voc_datasets(cfg)
         if not_voc:
@@ -198,7 +198,7 @@ def add_teacher_metric(cfg: Config, evaluator: str) -> bool:
 
 
 def check_checkpoint(path: str, what: str) -> None:
-    """A FileNotFoundError, naming ``what`` (e.g. ``'--resume X'``) and the
+    """A :class:`MissingFileError`, naming ``what`` (e.g. ``'--resume X'``) and the
     checkpoints beside it, where a local checkpoint does not exist (URLs are
     left to mmengine)."""
     if '://' in path or osp.isfile(path):
@@ -210,4 +210,4 @@ def check_checkpoint(path: str, what: str) -> None:
         found = sorted(n for n in os.listdir(folder) if n.endswith('.pth'))
         beside = (f'{folder} holds {", ".join(found)}' if found else
                   f'{folder} holds no checkpoint')
-    raise FileNotFoundError(f'{what} ({beside})')
+    raise MissingFileError(f'{what} ({beside})')

@@ -4,6 +4,7 @@ import contextlib
 import logging
 import os
 import os.path as osp
+import re
 import sys
 import warnings
 from typing import Optional
@@ -15,7 +16,7 @@ from torch.utils.data import DataLoader
 from frskd_seg.datasets.checks import DatasetCheckError
 from frskd_seg.datasets.dataset_configs import DATALOADERS
 from frskd_seg.models.segmentors import UnsupportedStudentError
-from frskd_seg.utils.errors import ConfigError
+from frskd_seg.utils.errors import ConfigError, unknown_type_message
 from .worker_signals import StopSignalsToMain
 
 
@@ -72,10 +73,13 @@ def known_noise_silenced():
 
 
 #: what a config, its data or its weights can be wrong with, raised on
-#: purpose with a message that says what to do: one line on the terminal
-#: (with a registry's KeyError for a misspelt ``type``, :func:`is_user_error`)
-USER_ERRORS = (ConfigError, FileNotFoundError, UnsupportedStudentError,
-               DatasetCheckError)
+#: purpose with a message that says what to do (a file the user named that
+#: does not exist is a ``MissingFileError``, a ``ConfigError``): one line on
+#: the terminal (with a registry's KeyError for a misspelt ``type``,
+#: :func:`is_user_error`)
+USER_ERRORS = (ConfigError, UnsupportedStudentError, DatasetCheckError)
+#: mmengine's KeyError for a ``type`` no registry holds
+_UNKNOWN_TYPE = re.compile(r"^'?(\S+) is not in the \w+::([\w ]+) registry")
 #: set (to anything) to get the traceback of a user error
 TRACEBACK_SWITCH = 'FRSKD_TRACEBACK'
 
@@ -86,7 +90,23 @@ def is_user_error(error: BaseException, errors=USER_ERRORS) -> bool:
     Anything else raised in the library's code is a bug: its traceback
     shows."""
     return isinstance(error, errors) or (
-        type(error) is KeyError and 'registry' in str(error))
+        type(error) is KeyError and bool(_UNKNOWN_TYPE.match(str(error))))
+
+
+def user_error_message(error: BaseException) -> str:
+    """The one line a user error (:func:`is_user_error`) is stated in: its
+    message, and for a misspelt ``type`` the registered name closest to
+    it, as for the FRSKD segmentor's own modules."""
+    match = _UNKNOWN_TYPE.match(str(error))
+    if type(error) is KeyError and match:
+        import mmseg.registry as registries
+        from mmengine.registry import Registry
+        for registry in vars(registries).values():
+            if isinstance(registry, Registry) and \
+                    registry.name == match.group(2):
+                return ('ConfigTypeError: ' + unknown_type_message(
+                    match.group(1), registry))
+    return f'{type(error).__name__}: {error}'
 
 
 @contextlib.contextmanager
@@ -101,8 +121,8 @@ def user_errors_briefly(errors=USER_ERRORS):
         if not is_user_error(error, errors) or os.environ.get(
                 TRACEBACK_SWITCH):
             raise
-        print(f'error: {type(error).__name__}: {error}\n(the traceback: '
-              f'run again with {TRACEBACK_SWITCH}=1)', file=sys.stderr)
+        print(f'error: {user_error_message(error)}\n(the traceback: run '
+              f'again with {TRACEBACK_SWITCH}=1)', file=sys.stderr)
         raise SystemExit(2)
 
 

@@ -23,7 +23,7 @@ import torch
 from mmengine.logging import print_log
 from mmengine.runner import CheckpointLoader
 
-from frskd_seg.utils.errors import ConfigError
+from frskd_seg.utils.errors import ConfigError, MissingFileError
 
 
 def load_local_checkpoint(filename: str, map_location=None):
@@ -38,7 +38,7 @@ def load_local_checkpoint(filename: str, map_location=None):
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
+        raise MissingFileError(f'{filename} can not be found.')
     try:
         try:
             return torch.load(filename, map_location=map_location,

@@ -9,6 +9,8 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
+from frskd_seg.utils.errors import MissingFileError  # noqa: E402
+
 LOSS_KEYS = ('decode.loss_ce', 'teacher.loss_ce', 'distill.loss_kd',
              'distill.loss_at')
 
@@ -26,7 +28,7 @@ def load_scalars(work_dir: str) -> Tuple[List[dict], List[dict]]:
     files = sorted(
         glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     if not files:
-        raise FileNotFoundError(
+        raise MissingFileError(
             f'no */vis_data/scalars.json under {work_dir!r}: is it the '
             'work dir of a training run (LocalVisBackend)?')
     train: Dict[int, dict] = {}

@@ -107,10 +107,45 @@ def test_only_config_mistakes_are_one_line():
                 raise mistake
         assert exit_info.value.code == 2
     for bug in (ValueError('a shape'), TypeError('an argument'),
-                KeyError('a key')):
+                KeyError('a key'), FileNotFoundError('a file of the code')):
         with pytest.raises(type(bug)):
             with user_errors_briefly():
                 raise bug
+
+
+def test_a_file_the_user_named_is_one_line_and_a_bugs_is_not(capsys):
+    """A missing config, checkpoint or data root is the user's
+    (MissingFileError); a FileNotFoundError raised by the code's own bug
+    keeps its traceback."""
+    from frskd_seg.cli.config_utils import check_checkpoint, load_config
+    from frskd_seg.cli.console import user_errors_briefly
+    for named in (lambda: load_config('no_such_config.py'),
+                  lambda: check_checkpoint('nowhere/iter_1.pth', '--resume')):
+        with pytest.raises(SystemExit) as exit_info:
+            with user_errors_briefly():
+                named()
+        assert exit_info.value.code == 2
+    assert 'error: MissingFileError: config file' in capsys.readouterr().err
+
+    def buggy():
+        open('/nonexistent/frskd/internal.json')
+
+    with pytest.raises(FileNotFoundError) as raised:
+        with user_errors_briefly():
+            buggy()
+    assert raised.traceback[-1].name == 'buggy'
+
+
+def test_a_misspelt_top_level_type_names_the_type_meant(capsys):
+    from frskd_seg.cli.console import user_errors_briefly
+    with pytest.raises(SystemExit):
+        with user_errors_briefly():
+            raise KeyError('EncoderDecodr is not in the mmseg::model '
+                           'registry. Please check whether the value of '
+                           '`EncoderDecodr` is correct')
+    assert ("error: ConfigTypeError: type 'EncoderDecodr' is not registered "
+            "in mmseg's model registry: did you mean 'EncoderDecoder'?"
+            ) in capsys.readouterr().err
 
 
 def test_the_environment_record_is_one_line_on_the_terminal():

@@ -6,7 +6,8 @@ import difflib
 import inspect
 from typing import List, Optional
 
-from frskd_seg.utils.errors import ConfigError, ConfigTypeError
+from frskd_seg.utils.errors import (ConfigError, ConfigTypeError,
+                                    unknown_type_message)
 from mmseg.models.decode_heads.cascade_decode_head import \
     BaseCascadeDecodeHead
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -49,8 +50,8 @@ def build_checked(cfg: dict, where: str):
     cls = MODELS.get(cfg['type']) if isinstance(cfg.get('type'), str) \
         else cfg.get('type')
     if cls is None:
-        raise KeyError(f"{where}: type {cfg['type']!r} is not registered in "
-                       "mmseg's MODELS")
+        raise ConfigTypeError(unknown_type_message(cfg['type'], MODELS,
+                                                   where))
     params = inspect.signature(cls.__init__).parameters
     if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
         takes = sorted(set(params) - {'self'})

@@ -182,9 +182,8 @@ def loss_feat_cfg(loss_feat: ConfigType, student_channels: Sequence[int],
     self-teacher's norm (SyncBN in multi-GPU configs)."""
     cfg = copy.deepcopy(loss_feat)
     loss_cls = MODELS.get(cfg['type'])
-    if loss_cls is None:
-        raise KeyError(f"loss_feat type {cfg['type']!r} is not registered "
-                       "in mmseg's MODELS")
+    if loss_cls is None:  # build_checked names it
+        return cfg
     params = inspect.signature(loss_cls.__init__).parameters
     if 'student_channels' in params and cfg.get('student_channels') is None:
         cfg['student_channels'] = list(student_channels)
@@ -212,8 +211,9 @@ def build_teacher_side(segmentor, decode_head, self_teacher, teacher_head,
     segmentor.self_teacher = build_checked(self_teacher_cfg(
         self_teacher, channels, reads_description(segmentor),
         head_cfg.get('in_index', -1)), 'model.self_teacher')
-    segmentor.teacher_head = MODELS.build(with_teacher_widths(
-        head_cfg, teacher_head, segmentor.self_teacher.out_channels))
+    segmentor.teacher_head = build_checked(with_teacher_widths(
+        head_cfg, teacher_head, segmentor.self_teacher.out_channels),
+        'model.teacher_head')
     check_teacher_head(segmentor.teacher_head)
     segmentor.loss_kd = build_terms(
         updated_default(loss_kd, DEFAULT_LOSS_KD), 'model.loss_kd')

@@ -69,3 +69,20 @@ def test_a_typo_one_level_down_names_the_key_meant(tiny_frskd_cfg, where,
                        match=rf"model.{where}: \w+ got an unknown key "
                        rf"'{typo}': did you mean '{meant}'\?"):
         build_model(cfg)
+
+
+@pytest.mark.parametrize('where, typo, meant', [
+    ('self_teacher', 'SelfTeacherNek', 'SelfTeacherNeck'),
+    ('teacher_head', 'FCNHaed', 'FCNHead'),
+    ('loss_kd', 'PixelKLDivLos', 'PixelKLDivLoss'),
+    ('loss_feat', 'AttentionTransferLos', 'AttentionTransferLoss'),
+    ('distill_schedule', 'DistillSchedul', 'DistillSchedule')])
+def test_a_misspelt_nested_type_names_the_type_meant(tiny_frskd_cfg, where,
+                                                     typo, meant):
+    cfg = copy.deepcopy(tiny_frskd_cfg)
+    cfg[where] = dict(cfg.get(where) or {}, type=typo)
+    with pytest.raises(ConfigTypeError,
+                       match=rf"model.{where}: type '{typo}' is not "
+                       r"registered in mmseg's model registry: did you "
+                       rf"mean '{meant}'\?"):
+        build_model(cfg)
