@@ -198,9 +198,9 @@ def add_teacher_metric(cfg: Config, evaluator: str) -> bool:
 
 
 def check_checkpoint(path: str, what: str) -> None:
-    """A :class:`MissingFileError`, naming ``what`` (e.g. ``'--resume X'``) and the
-    checkpoints beside it, where a local checkpoint does not exist (URLs are
-    left to mmengine)."""
+    """A :class:`MissingFileError`, naming ``what`` (e.g. ``'--resume X'``)
+    and the checkpoints beside it, where a local checkpoint does not exist
+    (URLs are left to mmengine)."""
     if '://' in path or osp.isfile(path):
         return
     folder = osp.dirname(path) or '.'
