@@ -1,5 +1,6 @@
 """Install frskd-seg. Dependencies are pinned in requirements/; see tools/setup_env.sh
 for the install order the OpenMMLab stack needs (torch, then mmcv with ops)."""
+import atexit
 import os
 import os.path as osp
 import shutil
@@ -29,6 +30,14 @@ def link_mim_configs():
     os.symlink(osp.relpath(osp.join(HERE, 'configs'), osp.dirname(dst)), dst)
 
 
+def scratch_dir(prefix: str) -> str:
+    """A temporary folder removed when setup.py exits (pip reads what it
+    needs from its own output folders, never from these)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 class BuildWithConfigs(build_py):
     """A wheel ships ``configs/`` as ``frskd_seg/.mim/configs`` -- copied
     into the build folder, the checkout left as it is."""
@@ -47,11 +56,12 @@ class BuildWithConfigs(build_py):
 
 class BuildElsewhere(build):
     """Build in a temporary folder, not ``build/`` in the checkout:
-    installing does not change the source tree."""
+    installing does not change the source tree, and leaves nothing in
+    ``$TMPDIR``."""
 
     def initialize_options(self):
         super().initialize_options()
-        self.build_base = tempfile.mkdtemp(prefix='frskd-seg-build-')
+        self.build_base = scratch_dir('frskd-seg-build-')
 
 
 class EggInfoElsewhere(egg_info):
@@ -61,7 +71,7 @@ class EggInfoElsewhere(egg_info):
     def initialize_options(self):
         super().initialize_options()
         if not EDITABLE:
-            self.egg_base = tempfile.mkdtemp(prefix='frskd-seg-egg-')
+            self.egg_base = scratch_dir('frskd-seg-egg-')
 
 
 def read_version():

@@ -78,9 +78,18 @@ def test_installed_package_serves_a_project_elsewhere(tmp_path,
         mim.symlink_to(osp.join('..', '..', 'configs'))
     before = sorted(str(p) for p in src.rglob('*'))
     pip = [sys.executable, '-m', 'pip', '-q']
+    scratch = tmp_path / 'tmp'  # $TMPDIR of the build
+    scratch.mkdir()
+    build_env = dict(os.environ, TMPDIR=str(scratch))
     subprocess.run([*pip, 'wheel', '--no-deps', '--no-build-isolation',
-                    '-w', str(tmp_path / 'wheel'), str(src)], check=True)
+                    '-w', str(tmp_path / 'wheel'), str(src)], check=True,
+                   env=build_env)
+    subprocess.run([sys.executable, 'setup.py', '-q', 'egg_info'],
+                   cwd=src, check=True, env=build_env, capture_output=True)
+    # building leaves the source tree as it was, and nothing of its own in
+    # $TMPDIR
     assert sorted(str(p) for p in src.rglob('*')) == before
+    assert not list(scratch.glob('frskd-seg-*'))
     assert mim.is_symlink()
     [wheel] = os.listdir(tmp_path / 'wheel')
     site = tmp_path / 'site'
