@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 from mmengine.config import Config
 
 from frskd_seg.apis import export_student
-from .console import user_errors_briefly
+from .console import known_noise_silenced, user_errors_briefly
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -26,10 +26,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('checkpoint', help='the FRSKD checkpoint')
     parser.add_argument('out_dir', help='output folder')
     args = parser.parse_args(argv)
-    with user_errors_briefly():
+    with known_noise_silenced(), user_errors_briefly():
         cfg_path, ckpt_path = export_student(args.config, args.checkpoint,
                                              args.out_dir)
-    imports = Config.fromfile(cfg_path).get('custom_imports')
+        imports = Config.fromfile(cfg_path).get('custom_imports')
     kind = 'plain mmseg' if imports is None else 'mmseg'
     print(f'{kind} config:     {cfg_path}\n'
           f'{kind} checkpoint: {ckpt_path}')

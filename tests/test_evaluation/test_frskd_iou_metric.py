@@ -62,3 +62,15 @@ def test_scores_teacher_reads_the_teacher_prediction_key():
     assert not scores_teacher(student)
     assert not scores_teacher([student, plain_student])
     assert not scores_teacher([])
+
+
+def test_no_prefix_by_default_and_no_warning_about_it(monkeypatch):
+    from mmengine.evaluator import metric as base_metric
+
+    from frskd_seg.evaluation.metrics import FRSKDIoUMetric
+    said = []
+    monkeypatch.setattr(base_metric, 'print_log',
+                        lambda msg, **kwargs: said.append(msg))
+    metric = FRSKDIoUMetric(iou_metrics=['mIoU'])
+    assert metric.prefix == '' and said == []
+    assert FRSKDIoUMetric(prefix='teacher').prefix == 'teacher'

@@ -38,9 +38,14 @@ class FRSKDIoUMetric(IoUMetric):
             (``pred_sem_seg``: the student, as :class:`IoUMetric`).
         classwise (bool): Also return ``IoU.<class name>`` for every class
             (NaN where the class is neither predicted nor labelled).
-        prefix (str, optional): Prefix of the returned keys.
+        prefix (str, optional): Prefix of the returned keys (none by
+            default: the student's keys are mmseg's own, ``mIoU``).
         **kwargs: :class:`IoUMetric`'s arguments.
     """
+
+    #: no prefix, said on purpose ('' and not None: mmengine warns at every
+    #: evaluation about a metric whose prefix is None)
+    default_prefix = ''
 
     def __init__(self,
                  pred_key: str = 'pred_sem_seg',
