@@ -38,9 +38,9 @@ from mmengine.config import Config
 
 from frskd_seg.apis.export_student import baseline_twin_config
 from frskd_seg.datasets.dataset_configs import leaf_datasets
+from frskd_seg.models.losses import model_distill_schedule
 from frskd_seg.models.segmentors import (STUDENT_TYPES, describe_recipe,
-                                         is_frskd_model,
-                                         model_distill_schedule)
+                                         is_frskd_model)
 from .run import Run, check_environments, evaluator
 from .run_environment import python_environment
 from .study_result import (StudyResult, detectable_effect,  # noqa: F401

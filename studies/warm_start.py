@@ -10,8 +10,8 @@ from typing import List
 
 from mmengine.config import Config
 
+from frskd_seg.models.losses import model_distill_schedule
 from frskd_seg.models.segmentors import FRSKDMixin
-from frskd_seg.models.segmentors import model_distill_schedule
 
 #: the model keys whose modules act only once distillation has started (a
 #: weight above 0): runs that differ in nothing else are equal until then

@@ -64,7 +64,7 @@ def check_distill_schedule(cfg: Config) -> None:
     cannot run with the config's training loop
     (:meth:`DistillSchedule.check_loop`)."""
     from frskd_seg.models.segmentors import is_frskd_model
-    from frskd_seg.models.segmentors import model_distill_schedule
+    from frskd_seg.models.losses import model_distill_schedule
     model = cfg.get('model', {})
     if is_frskd_model(model):
         model_distill_schedule(model).check_loop(cfg.get('train_cfg'))

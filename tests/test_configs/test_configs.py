@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config
 
 from frskd_seg.cli.config_utils import set_data_root
-from frskd_seg.models.segmentors import model_distill_schedule
+from frskd_seg.models.losses import model_distill_schedule
 from tests.conftest import REPO, build_model
 
 CONFIGS = sorted(

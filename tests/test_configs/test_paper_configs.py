@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 
 from frskd_seg.apis import export_student
-from frskd_seg.models.segmentors import model_distill_schedule
+from frskd_seg.models.losses import model_distill_schedule
 from mmseg.models.segmentors import EncoderDecoder
 from tests.conftest import REPO, build_model, load_config, make_batch
 from tests.test_models.test_decode_heads.test_efficientdet_seg_head import \
@@ -142,7 +142,7 @@ def test_epoch_schedule_needs_an_epoch_loop(message_hub, monkeypatch):
     # at run time (any Runner: mmseg's tools/train.py too) an iteration
     # loop -- one epoch in the MessageHub -- is warned about at the first
     # step, and a loop shorter than the schedule too
-    from frskd_seg.models.segmentors import distill_schedule
+    from frskd_seg.models.losses import distill_schedule
     logged = []
     monkeypatch.setattr(distill_schedule, 'print_log',
                         lambda msg, **kwargs: logged.append((msg, kwargs)))

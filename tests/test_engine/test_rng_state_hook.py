@@ -116,7 +116,7 @@ def test_private_streams_are_saved_and_restored():
     comes back on resuming."""
     from types import SimpleNamespace
 
-    from frskd_seg.models.segmentors.private_rng import PrivateRNG
+    from frskd_seg.utils.private_rng import PrivateRNG
     model = SimpleNamespace(teacher_rng=PrivateRNG(1))
     runner = SimpleNamespace(model=model)
     hook = RNGStateHook()

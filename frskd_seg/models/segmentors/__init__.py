@@ -3,11 +3,6 @@ from .frskd_encoder_decoder import FRSKDEncoderDecoder
 from .frskd_mixin import FRSKDMixin
 from .head_tap import HeadTap
 from .argument_checks import UnsupportedStudentError
-from .distill_schedule import (DEFAULT_SCHEDULE, DistillSchedule,
-                               build_distill_schedule, distill_weight,
-                               distill_weight_by_epoch,
-                               model_distill_schedule)
-from .private_rng import PrivateRNG
 from .recipe import describe_recipe
 
 #: each FRSKD segmentor type and the mmseg segmentor type of its student
@@ -26,7 +21,5 @@ def is_frskd_model(model_cfg) -> bool:
 __all__ = [
     'FRSKDMixin', 'FRSKDEncoderDecoder', 'FRSKDCascadeEncoderDecoder',
     'HeadTap', 'STUDENT_TYPES', 'UnsupportedStudentError', 'is_frskd_model',
-    'DistillSchedule', 'DEFAULT_SCHEDULE', 'build_distill_schedule',
-    'model_distill_schedule', 'distill_weight', 'distill_weight_by_epoch',
-    'PrivateRNG', 'describe_recipe'
+    'describe_recipe'
 ]

@@ -1,23 +1,22 @@
 """The FRSKD training logic, one copy for every segmentor it trains
 (docs/method.md)."""
-from typing import List, Sequence
+from typing import Sequence
 
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.utils import ConfigType, OptConfigType, SampleList, add_prefix
+from mmseg.utils import OptConfigType, SampleList, add_prefix
 from ..necks.refined_features import RefinedFeatures
+from frskd_seg.utils.private_rng import PrivateRNG
 from ..utils import scale_grad
 from .argument_checks import check_frskd_args, check_student_args
-from .distill_schedule import build_distill_schedule
+from ..losses.distill_schedule import build_distill_schedule
 from .head_tap import HeadTap
-from .private_rng import PrivateRNG
 from .recipe import describe_recipe
 from .self_teacher_prediction import SelfTeacherPrediction
-from .student_probe import decoder_reads, level_maps
+from .student_probe import StudentReads, freeze_untaught, probe
 from .teacher_side import (DEFAULT_LOSS_FEAT, DEFAULT_LOSS_KD,
                            build_teacher_side, distill_terms)
 
@@ -25,7 +24,7 @@ from .teacher_side import (DEFAULT_LOSS_FEAT, DEFAULT_LOSS_KD,
 _TEACHER_SEED_OFFSET = 0x5E1F7EAC
 
 
-class FRSKDMixin(SelfTeacherPrediction):
+class FRSKDMixin(SelfTeacherPrediction, StudentReads):
     """FRSKD for an mmseg segmentor (the student): builds the self-teacher and
     its head, and trains them with the student (docs/method.md). Per step::
 
@@ -41,36 +40,28 @@ class FRSKDMixin(SelfTeacherPrediction):
     A segmentor class is this mixin before the mmseg segmentor it extends
     (:attr:`STUDENT_CLASS`), naming its :attr:`distilled_head`. mmseg
     computes the student's losses (read by a :class:`HeadTap`); the
-    self-teacher draws from a random stream of its own (:class:`PrivateRNG`):
-    with ``teacher_grad_scale=0`` the student trains exactly as its twin
-    until distillation starts. w(t): :class:`DistillSchedule`. Loss keys:
-    mmseg's, ``teacher.*``, ``distill.*``.
+    self-teacher draws from a random stream of its own (:class:`PrivateRNG`),
+    so with ``teacher_grad_scale=0`` the student trains exactly as its twin
+    until distillation starts. Loss keys: mmseg's, ``teacher.*``,
+    ``distill.*``. Every option, with its default: docs/usage.md.
 
     Args:
-        self_teacher (dict): The self-teacher, e.g. ``dict(type=
-            'SelfTeacherNeck')``; ``in_channels`` are measured (or checked).
+        self_teacher (dict): e.g. ``dict(type='SelfTeacherNeck')``; its
+            ``in_channels`` are measured (or checked).
         teacher_head (dict, optional): None: a 1x1 classifier on T1
-            (``'decoder'``), else a copy of the decode head
-            (:attr:`COPIES_DECODE_HEAD`) or a classifier on the deepest
-            level; a dict without ``type`` updates that default.
-        self_teacher_input (str): ``'decoder'`` (downstream of the decoder),
-            ``'backbone'`` or ``'neck'`` (docs/method.md, Placement).
+            (``'decoder'``) or a copy of the decode head; a dict without
+            ``type`` updates that default.
+        self_teacher_input (str): ``'decoder'``, ``'backbone'`` or
+            ``'neck'`` (docs/method.md, Placement).
         teacher_grad_scale (float): g in [0, 1] on the gradient the
-            self-teacher's CE sends into the student through what it reads
-            (official 1; default 0, detached: the student then trains
-            exactly as its twin until distillation starts; docs/results.md).
+            self-teacher's CE sends into what it reads (official 1).
         evaluate_teacher (bool): ``predict`` also gives the self-teacher's.
-        loss_kd (dict | list[dict], optional): Logit distillation; default
-            ``DEFAULT_LOSS_KD``, the KL on both logits upsampled to the input
-            size (alpha 1, tau 1); a dict without ``type`` updates it; a
-            list of dicts: several terms, as mmseg's ``loss_decode``; None:
-            off.
-        loss_feat (dict | list[dict], optional): Feature distillation
-            (None: off); default ``DEFAULT_LOSS_FEAT``; a dict without
-            ``type`` updates it; a list: several terms.
-        distill_schedule (dict, optional): A :class:`DistillSchedule`
-            config; None: the official proportions (warm-up 2/3, ramp-up
-            1/3 of the run; ``dict(type='DistillSchedule')``: constant).
+        loss_kd, loss_feat (dict | list[dict], optional): The logit and the
+            feature distillation terms (``DEFAULT_LOSS_KD``,
+            ``DEFAULT_LOSS_FEAT``; a dict without ``type`` updates the
+            default; a list: several terms; None: off).
+        distill_schedule (dict, optional): A :class:`DistillSchedule`;
+            None: warm-up 2/3, ramp-up 1/3 of the run.
         **student: The mmseg segmentor's arguments.
     """
 
@@ -106,8 +97,14 @@ class FRSKDMixin(SelfTeacherPrediction):
         seed = torch.initial_seed()
         self.teacher_rng = PrivateRNG((seed + _TEACHER_SEED_OFFSET) % 2**63)
         with self.teacher_rng:  # even the probe: some heads draw (SegNeXt)
-            build_teacher_side(self, student['decode_head'], self_teacher,
-                               teacher_head, loss_kd, loss_feat)
+            # whether the backbone gives one map at inference (PIDNet), and
+            # the maps the self-teacher reads, which size it
+            self.one_map_backbone, reads = probe(self)
+            (self.self_teacher, self.teacher_head, self.loss_kd,
+             self.loss_feat) = build_teacher_side(
+                 self, reads, student['decode_head'], self_teacher,
+                 teacher_head, loss_kd, loss_feat)
+            freeze_untaught(self, reads)
         print_log(describe_recipe(self), logger='current')
 
     def extra_repr(self) -> str:
@@ -115,20 +112,6 @@ class FRSKDMixin(SelfTeacherPrediction):
         return (f'self_teacher_input={self.self_teacher_input!r}, '
                 f'teacher_grad_scale={self.teacher_grad_scale}, '
                 f'distill_schedule={self.distill_schedule!r}')
-
-    # -- what the subclass says about its student --------------------------
-    @property
-    def distilled_head(self) -> BaseDecodeHead:
-        """The decode head whose logits the model predicts with (and whose
-        classified map the self-teacher reads)."""
-        raise NotImplementedError
-
-    def _distilled_head_cfg(self, decode_head: ConfigType) -> ConfigType:
-        raise NotImplementedError
-
-    def _decode_to_distilled_head(self, feats) -> None:
-        """Run the decoder up to the distilled head at inference."""
-        raise NotImplementedError
 
     # -- build --------------------------------------------------------------
     def init_weights(self):
@@ -144,34 +127,16 @@ class FRSKDMixin(SelfTeacherPrediction):
                 module.is_init = False
                 module.init_weights()
 
-    # -- the two networks ----------------------------------------------------
-    def _reads(self, feats, tap: HeadTap) -> List[Tensor]:
-        """The self-teacher's input maps: ``feats`` (``'backbone'``,
-        ``'neck'``), or the levels below the deepest one the distilled head
-        reads and the map it classified (``'decoder'``)."""
-        if self.self_teacher_input != 'decoder':
-            return level_maps(feats)
-        levels = [] if self._one_map_backbone else level_maps(feats)
-        return decoder_reads(levels, self.distilled_head.in_index,
-                             tap.classified_map())
-
-    def student_forward(self, feats):
-        """The student's decoder run as at inference, up to the distilled
-        head: its logits (B, K, h, w) and the self-teacher's input maps."""
-        with HeadTap(self.distilled_head) as tap:
-            self._decode_to_distilled_head(feats)
-        return tap.logits(), self._reads(feats, tap)
-
+    # -- the self-teacher (what it reads: StudentReads) ---------------------
     def teacher_forward(self, reads: Sequence[Tensor]):
         """The self-teacher's logits (B, K, H_t, W_t) and its
         :class:`RefinedFeatures` (the gradient into ``reads`` scaled by
         ``teacher_grad_scale``)."""
-        _, logits, refined = self._teacher_outputs(reads)
-        return logits, refined
+        return self._teacher_outputs(reads)[1:]
 
     def _teacher_outputs(self, reads: Sequence[Tensor]):
-        """What the teacher head returned (for its ``loss_by_feat``), its
-        logits and the refined features."""
+        """What the teacher head returned (for its ``loss_by_feat``), and
+        :meth:`teacher_forward`'s two."""
         refined = self.self_teacher(
             [scale_grad(x, self.teacher_grad_scale) for x in reads])
         if not isinstance(refined, RefinedFeatures):  # any tuple of maps

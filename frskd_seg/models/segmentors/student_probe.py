@@ -2,13 +2,16 @@
 and what the build learns from one look at it: the maps' channels, and the
 self-teacher parameters no loss reaches."""
 import contextlib
-from typing import List, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.logging import print_log
 from torch import Tensor
 
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.utils import ConfigType
 from .argument_checks import UnsupportedStudentError
+from .head_tap import HeadTap
 
 #: the size of the blank image the build measures the student with, unless
 #: its data preprocessor pads to another (the size it trains at)
@@ -47,6 +50,46 @@ def reads_description(segmentor) -> str:
     return f'its backbone{" + neck" if segmentor.with_neck else ""}'
 
 
+class StudentReads:
+    """What an FRSKD segmentor's self-teacher reads from its student (a base
+    of :class:`FRSKDMixin`); the subclass names its student's distilled
+    head and how to run the decoder up to it."""
+
+    @property
+    def distilled_head(self) -> BaseDecodeHead:
+        """The decode head whose logits the model predicts with (and whose
+        classified map the self-teacher reads)."""
+        raise NotImplementedError
+
+    def _distilled_head_cfg(self, decode_head: ConfigType) -> ConfigType:
+        raise NotImplementedError
+
+    def _decode_to_distilled_head(self, feats) -> None:
+        """Run the decoder up to the distilled head at inference."""
+        raise NotImplementedError
+
+    def _reads(self, feats, tap: HeadTap,
+               one_map: Optional[bool] = None) -> List[Tensor]:
+        """The self-teacher's input maps: ``feats`` (``'backbone'``,
+        ``'neck'``), or the levels below the deepest one the distilled head
+        reads and the map it classified (``'decoder'``; none of the levels
+        for a backbone that gives ``one_map`` at inference, by default
+        :attr:`one_map_backbone`)."""
+        if self.self_teacher_input != 'decoder':
+            return level_maps(feats)
+        one_map = self.one_map_backbone if one_map is None else one_map
+        return decoder_reads([] if one_map else level_maps(feats),
+                             self.distilled_head.in_index,
+                             tap.classified_map())
+
+    def student_forward(self, feats, one_map: Optional[bool] = None):
+        """The student's decoder run as at inference, up to the distilled
+        head: its logits (B, K, h, w) and the self-teacher's input maps."""
+        with HeadTap(self.distilled_head) as tap:
+            self._decode_to_distilled_head(feats)
+        return tap.logits(), self._reads(feats, tap, one_map)
+
+
 @contextlib.contextmanager
 def eval_mode(segmentor):
     """Within: ``segmentor`` in eval mode (no dropout, BN's running
@@ -59,13 +102,12 @@ def eval_mode(segmentor):
         segmentor.train(was_training)
 
 
-def probe(segmentor) -> List[Tensor]:
+def probe(segmentor) -> Tuple[bool, List[Tensor]]:
     """One forward of a blank image (the data preprocessor's size, else
     :data:`PROBE_SIZE`) through the student in eval mode, without
-    gradients: the maps the self-teacher reads (as
-    ``segmentor.student_forward`` gives them). Sets
-    ``segmentor._one_map_backbone``: whether the backbone gives one map at
-    inference (PIDNet, DDRNet). Logged."""
+    gradients: whether the backbone gives one map at inference (PIDNet,
+    DDRNet), and the maps the self-teacher reads (as
+    ``segmentor.student_forward`` gives them). Logged."""
     size = getattr(segmentor.data_preprocessor, 'size', None) or PROBE_SIZE
     print_log(f'FRSKD build: one eval-mode forward of a blank '
               f'{size[0]}x{size[1]} image measures what the self-teacher '
@@ -80,9 +122,7 @@ def probe(segmentor) -> List[Tensor]:
                 'are no levels for self_teacher_input='
                 f"'{segmentor.self_teacher_input}' to refine: use "
                 "'decoder'")
-        # student_forward reads it
-        segmentor._one_map_backbone = one_map
-        return segmentor.student_forward(feats)[1]
+        return one_map, segmentor.student_forward(feats, one_map)[1]
 
 
 def freeze_untaught(segmentor, reads: Sequence[Tensor]) -> List[str]:

@@ -5,17 +5,18 @@ rule can be read and tested on its own."""
 import copy
 import inspect
 from numbers import Integral
-from typing import List, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence
 
 import torch.nn as nn
+from torch import Tensor
 
 from frskd_seg.utils.errors import ConfigError
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType
-from .argument_checks import (build_checked, check_feature_loss,
-                              check_teacher_head)
-from .student_probe import freeze_untaught, probe, reads_description
+from ..builder import build_checked
+from .argument_checks import check_feature_loss, check_teacher_head
+from .student_probe import reads_description
 
 #: the distillation terms of the recipe (a config's ``loss_kd``/``loss_feat``
 #: without ``type`` updates these): the KL where the official code takes it
@@ -195,33 +196,40 @@ def loss_feat_cfg(loss_feat: ConfigType, student_channels: Sequence[int],
     return cfg
 
 
-def build_teacher_side(segmentor, decode_head, self_teacher, teacher_head,
-                       loss_kd, loss_feat) -> None:
-    """Build an FRSKD ``segmentor``'s self-teacher, its head and its
-    distillation losses, sized to what the self-teacher reads (measured by
-    :func:`probe`); then freeze the self-teacher's parameters that no loss
-    reaches (:func:`freeze_untaught`)."""
-    reads = probe(segmentor)
+class TeacherSide(NamedTuple):
+    """The modules an FRSKD segmentor trains beside its student and drops
+    at export."""
+    self_teacher: nn.Module
+    teacher_head: nn.Module
+    loss_kd: Optional[nn.Module]
+    loss_feat: Optional[nn.Module]
+
+
+def build_teacher_side(segmentor, reads: Sequence[Tensor], decode_head,
+                       self_teacher, teacher_head, loss_kd,
+                       loss_feat) -> TeacherSide:
+    """An FRSKD ``segmentor``'s self-teacher, its head and its distillation
+    losses, sized to what the self-teacher reads (``reads``, measured by
+    :func:`probe`). Reads the segmentor's placement and its distilled
+    head's config; changes nothing of it."""
     channels = [int(f.shape[1]) for f in reads]
     decoder = segmentor.self_teacher_input == 'decoder'
     head_cfg = teacher_head_cfg(
         segmentor._distilled_head_cfg(decode_head), teacher_head,
         not decoder and segmentor.COPIES_DECODE_HEAD,
         level=0 if decoder else -1)  # downstream: the finest level T1
-    segmentor.self_teacher = build_checked(self_teacher_cfg(
+    neck = build_checked(self_teacher_cfg(
         self_teacher, channels, reads_description(segmentor),
         head_cfg.get('in_index', -1)), 'model.self_teacher')
-    segmentor.teacher_head = build_checked(with_teacher_widths(
-        head_cfg, teacher_head, segmentor.self_teacher.out_channels),
-        'model.teacher_head')
-    check_teacher_head(segmentor.teacher_head)
-    segmentor.loss_kd = build_terms(
-        updated_default(loss_kd, DEFAULT_LOSS_KD), 'model.loss_kd')
-    segmentor.loss_feat = build_terms(
+    head = build_checked(with_teacher_widths(
+        head_cfg, teacher_head, neck.out_channels), 'model.teacher_head')
+    check_teacher_head(head)
+    kd = build_terms(updated_default(loss_kd, DEFAULT_LOSS_KD),
+                     'model.loss_kd')
+    feat = build_terms(
         updated_default(loss_feat, DEFAULT_LOSS_FEAT), 'model.loss_feat',
-        lambda cfg: loss_feat_cfg(cfg, channels,
-                                  segmentor.self_teacher.out_channels,
+        lambda cfg: loss_feat_cfg(cfg, channels, neck.out_channels,
                                   self_teacher.get('norm_cfg')))
-    for loss in distill_terms(segmentor.loss_feat):
-        check_feature_loss(loss, segmentor.self_teacher)
-    freeze_untaught(segmentor, reads)
+    for loss in distill_terms(feat):
+        check_feature_loss(loss, neck)
+    return TeacherSide(neck, head, kd, feat)

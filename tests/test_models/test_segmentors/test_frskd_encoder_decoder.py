@@ -175,7 +175,8 @@ def test_distillation_terms_can_be_switched_off(tiny_frskd_cfg, batch):
     (dict(self_teacher_inputs='decoder'), TypeError,
      "FRSKDEncoderDecoder got an unknown key 'self_teacher_inputs': did you "
      "mean 'self_teacher_input'\\?"),
-    (dict(self_teacher=dict(type='NoSuchNeck')), KeyError, 'NoSuchNeck'),
+    (dict(self_teacher=dict(type='NoSuchNeck')), TypeError,
+     "model.self_teacher: type 'NoSuchNeck' is not registered"),
     (dict(loss_kd=dict(type='PixelKLDivLoss', tau=0)), ValueError,
      'tau must be a number > 0, got 0'),
 ])

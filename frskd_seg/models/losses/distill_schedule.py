@@ -11,7 +11,7 @@ from mmengine.logging import MessageHub, print_log
 
 from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
-from .argument_checks import build_checked
+from ..builder import build_checked
 
 Length = Union[int, float]
 

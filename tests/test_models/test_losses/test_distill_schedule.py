@@ -2,8 +2,7 @@ import math
 
 import pytest
 
-from frskd_seg.models.segmentors import (distill_weight,
-                                         distill_weight_by_epoch)
+from frskd_seg.models.losses import distill_weight, distill_weight_by_epoch
 
 
 def test_constant_when_no_schedule():
@@ -63,7 +62,7 @@ def test_by_epoch_is_the_official_per_epoch_schedule():
 
 
 # -- DistillSchedule --------------------------------------------------------
-from frskd_seg.models.segmentors import (  # noqa: E402
+from frskd_seg.models.losses import (  # noqa: E402
     DistillSchedule, build_distill_schedule, distill_schedule,
     model_distill_schedule)
 

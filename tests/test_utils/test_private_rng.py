@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from frskd_seg.models.segmentors import PrivateRNG
+from frskd_seg.utils.private_rng import PrivateRNG
 from frskd_seg.models.utils import scale_grad
 
 
