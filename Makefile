@@ -18,5 +18,8 @@ test: setup
 demo: setup
 	bash tools/run_demo.sh
 
+# everything make demo made: both data sets, the pretraining and its
+# backbone, the runs and the report
 clean-demo:
-	rm -rf data/voc0712_demo work_dirs/frskd_demo
+	rm -rf data/voc0712_demo data/voc_pretrain work_dirs/frskd_demo \
+		work_dirs/pretrain_demo checkpoints/demo_r18_backbone.pth

@@ -7,7 +7,8 @@ images than the demo's, never used for evaluation), trains the demo baseline
 (``configs/demo/deeplab_r18_voc_demo.py``) on it with tools/train.py, and
 writes the backbone's weights alone to the output checkpoint, which
 ``configs/demo/frskd_deeplab_r18_voc_demo_pretrained.py`` (and its baseline
-twin) starts from. Same arguments, same file: the data, the seed, the
+twin) starts from; run again after a stop, it resumes the pretraining
+where it stopped (exactly). Same arguments, same file: the data, the seed, the
 training and its CPU thread count (``--threads``, 2 by default whatever the
 environment's ``OMP_NUM_THREADS``: on a CPU the thread count changes the
 floating-point sums, so another count pretrains another backbone) are fixed,
@@ -73,6 +74,8 @@ def main():
         f'default_hooks.checkpoint.interval={args.iters}',
         f'param_scheduler.0.end={args.iters}', f'randomness.seed={args.seed}'
     ]
+    if osp.isfile(osp.join(args.work_dir, 'last_checkpoint')):
+        cmd.append('--resume')  # a pretraining that was stopped goes on
     print('pretraining:', ' '.join(cmd), flush=True)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     subprocess.run(cmd, check=True, cwd=REPO, env=env)

@@ -33,7 +33,7 @@ fi
 echo "== 3/3 FRSKD and its baseline twin, seed $SEED: trained, then evaluated on"
 echo "   VOC2012 val (held out) and VOC2007 test"
 "$PYTHON" tools/gain_study.py "$CONFIG" --seeds "$SEED" \
-    --data-root "$DATA" --work-dir "$WORK_DIR"
+    --data-root "$DATA" --work-dir "$WORK_DIR" --runs-dir "$WORK_DIR/runs"
 
 echo "== demo finished in $(( $(date +%s) - start )) s (one seed: a single"
 echo "   paired run, not evidence; the README's results are 16 seeds)"
