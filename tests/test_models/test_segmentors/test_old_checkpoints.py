@@ -1,5 +1,5 @@
 """A checkpoint an earlier version saved still loads, strictly, and the
-model computes what it computed then (tests/data/frskd_tiny_cd21845.pt:
+model computes what it computed then (tests/fixtures/frskd_tiny_cd21845.pt:
 a tiny FRSKD model saved at cd21845 with its student's and self-teacher's
 logits on a fixed input)."""
 import os.path as osp
@@ -10,7 +10,7 @@ from mmengine.runner import load_checkpoint
 from tests.conftest import DEMO_CONFIG, build_model, load_config
 
 SAVED = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))), 'data', 'frskd_tiny_cd21845.pt')
+    __file__)))), 'fixtures', 'frskd_tiny_cd21845.pt')
 
 
 def tiny_model_cfg():
