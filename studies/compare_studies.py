@@ -6,9 +6,12 @@ detect. Two variants of the distillation terms that share a warm-up differ
 only after it, so their difference has a far smaller spread than either
 gain over the twin: this is how a design is chosen between variants."""
 import json
+import math
 import os.path as osp
-from dataclasses import dataclass
-from typing import Dict, List
+from dataclasses import dataclass, field
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
 
 from .study_result import (detectable_effect, detectable_text,
                            interval_text, t_interval)
@@ -16,10 +19,13 @@ from .study_result import (detectable_effect, detectable_text,
 
 @dataclass
 class VariantDifference:
-    """``b - a`` of the FRSKD students' final mIoU on one split, per seed."""
+    """``b - a`` of the FRSKD students' final mIoU on one split, per seed;
+    pooled over several pairs of studies (other backbones), each value's
+    pair in ``groups``."""
     split: str
     seeds: List[int]
     differences: List[float]
+    groups: List[str] = field(default_factory=list)
 
     @property
     def mean(self) -> float:
@@ -33,6 +39,28 @@ class VariantDifference:
     @property
     def detectable(self) -> float:
         return detectable_effect(self.differences)
+
+    def _by_group(self) -> List[np.ndarray]:
+        groups = self.groups or [''] * len(self.differences)
+        return [np.array([d for d, g in zip(self.differences, groups)
+                          if g == name]) for name in dict.fromkeys(groups)]
+
+    @property
+    def between_sd(self) -> float:
+        """SD of the groups' means (NaN for one group)."""
+        means = [g.mean() for g in self._by_group()]
+        return float(np.std(means, ddof=1)) if len(means) > 1 else math.nan
+
+    @property
+    def within_sd(self) -> float:
+        """SD of the values around their group's mean (pooled over the
+        groups)."""
+        groups = self._by_group()
+        dof = sum(len(g) - 1 for g in groups)
+        if dof < 1:
+            return math.nan
+        return float(math.sqrt(sum(((g - g.mean())**2).sum()
+                                   for g in groups) / dof))
 
 
 def load_study(work_dir: str) -> dict:
@@ -79,14 +107,50 @@ def compare_studies(study_a: dict,
     }
 
 
+def twin_gains(study: dict) -> Dict[str, VariantDifference]:
+    """Per split, the FRSKD student's final mIoU minus its twin's, seed by
+    seed: a study's paired gain."""
+    seeds = sorted(study['evals']['frskd'], key=int)
+    end = str(study['max_iters'])
+    return {
+        split: VariantDifference(split, [int(s) for s in seeds], [
+            study['evals']['frskd'][s][split][end]['mIoU'] -
+            study['evals']['twin'][s][split][end]['mIoU'] for s in seeds
+        ])
+        for split in study['splits']
+    }
+
+
+def pooled(parts: Sequence[Tuple[str, Dict[str, VariantDifference]]]
+           ) -> Dict[str, VariantDifference]:
+    """The differences of several pairs of studies (``(label, per split)``,
+    e.g. one per backbone) as one sample per split, each value tagged with
+    its label; the splits all of them have."""
+    splits = [s for s in parts[0][1] if all(s in p for _, p in parts)]
+    return {
+        split: VariantDifference(
+            split, [s for _, p in parts for s in p[split].seeds],
+            [d for _, p in parts for d in p[split].differences],
+            [label for label, p in parts for _ in p[split].differences])
+        for split in splits
+    }
+
+
 def difference_table(differences: Dict[str, VariantDifference]) -> str:
     """Markdown: per split the mean difference, its CI, the detectable
-    difference and the per-seed values."""
-    lines = ['| split | seeds | B - A (95 % CI) | detectable | per seed |',
-             '| --- | ---: | ---: | ---: | --- |']
+    difference and the per-seed values; pooled over groups, the spread
+    between the groups' means beside the spread within them."""
+    grouped = any(d.groups for d in differences.values())
+    spread = ' SD between groups / within |' if grouped else ''
+    lines = [f'| split | seeds | B - A (95 % CI) | detectable |{spread} '
+             'per seed |',
+             '| --- | ---: | ---: | ---: |' + (' ---: |' if grouped else '')
+             + ' --- |']
     for d in differences.values():
         per_seed = ', '.join(f'{v:+.2f}' for v in d.differences)
+        sds = (f' {d.between_sd:.2f} / {d.within_sd:.2f} |'
+               if grouped else '')
         lines.append(f'| {d.split} | {len(d.seeds)} | **{d.mean:+.2f}** '
                      f'{interval_text(d.mean, d.ci)} | '
-                     f'{detectable_text(d.detectable)} | {per_seed} |')
+                     f'{detectable_text(d.detectable)} |{sds} {per_seed} |')
     return '\n'.join(lines)

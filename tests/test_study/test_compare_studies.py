@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from studies.compare_studies import (compare_studies,
-                                     difference_table, load_study)
+from studies.compare_studies import (compare_studies, difference_table,
+                                     load_study, pooled, twin_gains)
 
 
 def study(students, twin_key='twin-0', max_iters=10, splits=('val', 'test')):
@@ -55,3 +55,62 @@ def test_load_study_reads_the_work_dir(tmp_path):
     assert load_study(str(tmp_path))['max_iters'] == 10
     with pytest.raises(FileNotFoundError, match='holds no study.json'):
         load_study(str(tmp_path / 'missing'))
+
+
+def test_pairs_pooled_over_backbones_with_their_spreads():
+    """Two pairs of studies (two backbones): one sample of 4 differences;
+    the spread between the pairs' means beside the spread within."""
+    first = compare_studies(study({4: 50.0, 5: 60.0}),
+                            study({4: 51.0, 5: 63.0}))  # +1, +3
+    second = compare_studies(study({4: 40.0, 5: 45.0}),
+                             study({4: 45.0, 5: 52.0}))  # +5, +7
+    both = pooled([('b1', first), ('b2', second)])
+    val = both['val']
+    assert val.differences == [1.0, 3.0, 5.0, 7.0]
+    assert val.groups == ['b1', 'b1', 'b2', 'b2']
+    assert val.mean == 4.0
+    # group means 2 and 6: SD 2 sqrt(2); within: each value 1 from its mean
+    assert val.between_sd == pytest.approx(2 * math.sqrt(2))
+    assert val.within_sd == pytest.approx(math.sqrt(4 / 2))
+    assert '| val | 4 | **+4.00**' in difference_table(both)
+    assert '| 2.83 / 1.41 |' in difference_table(both)
+
+
+def test_twin_gains_are_student_minus_twin_per_seed():
+    s = study({0: 50.0, 1: 60.0})
+    s['evals']['twin'] = {'0': {sp: {'10': {'mIoU': 49.0}}
+                                for sp in ('val', 'test')},
+                          '1': {sp: {'10': {'mIoU': 61.0}}
+                                for sp in ('val', 'test')}}
+    gains = twin_gains(s)
+    assert gains['val'].differences == [1.0, -1.0]
+    assert gains['test'].differences == [2.0, 0.0]
+
+
+def test_the_tool_pools_pairs_and_twin_gains(tmp_path):
+    import subprocess
+    import sys
+    from tests.conftest import REPO
+    dirs = []
+    for name, students in (('a1', {0: 50.0}), ('b1', {0: 51.0}),
+                           ('a2', {0: 40.0}), ('b2', {0: 43.0})):
+        s = study(students)
+        s['evals']['twin'] = {'0': {sp: {'10': {'mIoU': 30.0}}
+                                    for sp in ('val', 'test')}}
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'study.json').write_text(json.dumps(s))
+        dirs.append(str(tmp_path / name))
+
+    def tool(*args):
+        out = subprocess.run([sys.executable, 'tools/compare_studies.py',
+                              *args], cwd=REPO, capture_output=True,
+                             text=True)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    assert '| val | 2 | **+2.00**' in tool(*dirs)  # +1 and +3, pooled
+    assert '| val | 2 | **+16.00**' in tool('--twin', dirs[0], dirs[2])
+    odd = subprocess.run([sys.executable, 'tools/compare_studies.py',
+                          *dirs[:3]], cwd=REPO, capture_output=True,
+                         text=True)
+    assert odd.returncode == 2 and 'in pairs' in odd.stderr
