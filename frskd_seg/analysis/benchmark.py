@@ -14,6 +14,7 @@ from mmengine.structures import PixelData
 from frskd_seg.models.segmentors import FRSKDMixin, is_frskd_model
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from . import step_memory
 from .complexity import frskd_complexity, student_cost
 from .timing import (SPREAD_WARNING, TrainStep,  # noqa: F401
                      paired_median_times, paired_times, peak_memory, spread,
@@ -206,8 +207,17 @@ def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
              for name, m in models.items()}
     train_times = paired_times(steps, repeats, warmup, device)
     train_s = {k: statistics.median(v) for k, v in train_times.items()}
-    train_peak = {name: peak_memory(step, device)
-                  for name, step in steps.items()}
+    if device == 'cpu' and step_memory.supported():
+        memory = 'peak RSS a step adds (fresh process per model)'
+        train_peak = {
+            name: step_memory.step_peak_rss(cfg, shape, batch_size, amp)
+            for name, cfg in (('baseline', baseline_cfg),
+                              ('frskd', frskd_cfg))}
+    else:
+        memory = ('CUDA allocator peak' if device.startswith('cuda') else
+                  'profiler tensor allocations')
+        train_peak = {name: peak_memory(step, device)
+                      for name, step in steps.items()}
 
     def inference(model):
 
@@ -244,4 +254,4 @@ def _benchmark(frskd_cfg, baseline_cfg, shape, batch_size, repeats, warmup,
                       f'{shape[1]}', repeats=repeats, warmup=warmup,
                       threads=torch.get_num_threads(),
                       training_precision=amp or 'float32',
-                      cudnn_benchmark=cudnn_benchmark))
+                      cudnn_benchmark=cudnn_benchmark, memory=memory))

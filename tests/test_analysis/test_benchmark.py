@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from frskd_seg.analysis import benchmark
+from frskd_seg.analysis import benchmark, step_memory
 from frskd_seg.analysis.benchmark import (build_benchmark_model,
                                           paired_median_times, peak_memory)
 from tests.conftest import DEMO_BASELINE_CONFIG, DEMO_CONFIG, load_config
@@ -19,6 +19,19 @@ def test_peak_memory_tracks_activations():
     # the conv output (B x 16 x 64 x 64 floats) is kept for the backward
     assert small >= 2 * 16 * 64 * 64 * 4
     assert large == pytest.approx(2 * small, rel=0.1)
+
+
+@pytest.mark.skipif(not step_memory.supported(),
+                    reason='needs /proc (Linux)')
+def test_step_memory_is_measured_in_a_fresh_process_and_grows_with_batch():
+    """The resident memory a training step adds above the built model, as
+    the system sees it: four times the images keep about four times the
+    activations (the model's own memory is the baseline)."""
+    cfg = load_config(DEMO_CONFIG)
+    small = step_memory.step_peak_rss(cfg, (64, 64), 2)
+    large = step_memory.step_peak_rss(cfg, (64, 64), 8)
+    assert 0 < small < large
+    assert large > 2.5 * small
 
 
 def test_paired_median_times_runs_each_in_turn():
@@ -38,6 +51,8 @@ def test_benchmark_against_the_twin():
     assert result.frskd.params == result.baseline.params
     assert ratios['flops'] == 1.0
     assert result.frskd.train_peak_bytes > result.baseline.train_peak_bytes
+    assert result.settings['memory'] == (
+        'peak RSS a step adds (fresh process per model)')
     parts = result.step_breakdown_s
     for part in ('backbone', 'decode_head', 'auxiliary_head', 'self_teacher',
                  'teacher_head', 'loss_kd', 'loss_feat', 'backward'):
