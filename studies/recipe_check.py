@@ -24,6 +24,7 @@ from frskd_seg.models.segmentors import (STUDENT_TYPES,
                                          UnsupportedStudentError)
 from mmseg.registry import MODELS
 from frskd_seg.analysis.benchmark import synthetic_batch
+from frskd_seg.apis.export_student import drop_pretrained
 
 #: what a config's check ended in
 WORKS, REFUSED, FAILS, UNAVAILABLE = 'works', 'refused', 'fails', \
@@ -81,23 +82,10 @@ def _types(model: dict):
 
 
 def without_pretrained(model: dict) -> dict:
-    """No pretrained weights anywhere (nothing can be downloaded)."""
+    """A copy of ``model`` without pretrained weights anywhere (nothing can
+    be downloaded)."""
     model = copy.deepcopy(model)
-
-    def strip(value):
-        if isinstance(value, dict):
-            init = value.get('init_cfg')
-            if isinstance(init, dict) and init.get('type') == 'Pretrained':
-                value['init_cfg'] = None
-            if isinstance(value.get('pretrained'), str):
-                value['pretrained'] = None
-            for v in value.values():
-                strip(v)
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                strip(v)
-
-    strip(model)
+    drop_pretrained(model)
     return model
 
 

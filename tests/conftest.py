@@ -88,26 +88,14 @@ def two_line_config(path: str) -> Config:
     return cfg
 
 
-def _without_pretrained(node):
-    if isinstance(node, dict):
-        if isinstance(node.get('init_cfg'), dict) and \
-                node['init_cfg'].get('type') == 'Pretrained':
-            node['init_cfg'] = None
-        if isinstance(node.get('pretrained'), str):
-            node['pretrained'] = None
-        for value in node.values():
-            _without_pretrained(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _without_pretrained(value)
-
-
 def build_cpu_model(model_cfg, seed=0):
     """``build_model`` without pretrained weights, initialised from
     ``seed``, with BN for SyncBN (one CPU process)."""
     from mmengine.model import revert_sync_batchnorm
+
+    from frskd_seg.apis.export_student import drop_pretrained
     model_cfg = copy.deepcopy(model_cfg)
-    _without_pretrained(model_cfg)
+    drop_pretrained(model_cfg)
     torch.manual_seed(seed)
     model = build_model(model_cfg)
     model.init_weights()

@@ -79,7 +79,7 @@ def frskd_registered_types(prefixes=('frskd_seg', )) -> Dict[str, str]:
     return ours
 
 
-def _drop_pretrained(node) -> None:
+def drop_pretrained(node) -> None:
     """Remove every ``init_cfg`` that loads weights (``Pretrained``) and
     every ``pretrained`` key from a model config, in place."""
     if isinstance(node, dict):
@@ -90,10 +90,10 @@ def _drop_pretrained(node) -> None:
                for i in inits):
             node.pop('init_cfg')
         for value in node.values():
-            _drop_pretrained(value)
+            drop_pretrained(value)
     elif isinstance(node, (list, tuple)):
         for value in node:
-            _drop_pretrained(value)
+            drop_pretrained(value)
 
 
 def _plain_metric(metric: dict) -> Optional[dict]:
@@ -133,7 +133,7 @@ def plain_student_config(cfg: Config) -> Config:
     all)."""
     cfg = baseline_twin_config(cfg)
     cfg.pop('custom_imports', None)
-    _drop_pretrained(cfg.model)
+    drop_pretrained(cfg.model)
     cfg.model.backbone.pop('init_cfg', None)
     cfg.load_from = None
     cfg.resume = False

@@ -1,20 +1,17 @@
 """Channel-wise distillation of logits (Shu et al., ICCV 2021), a candidate
 for the logit term (docs/method.md, Losses)."""
-from numbers import Real
 from typing import Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
-from .utils import check_loss_weight, check_resolution, logits_at
+from .utils import LogitLoss
 
 
 @MODELS.register_module()
-class ChannelWiseDivergenceLoss(nn.Module):
+class ChannelWiseDivergenceLoss(LogitLoss):
     """``loss_weight · τ² · mean_{b, k} KL(softmax_HW(z_t[b,k]/τ) ‖
     softmax_HW(z_s[b,k]/τ))``.
 
@@ -39,25 +36,13 @@ class ChannelWiseDivergenceLoss(nn.Module):
 
     def __init__(self, tau: float = 4.0, loss_weight: float = 3.0,
                  resolution: str = 'student', loss_name: str = 'loss_cwd'):
-        super().__init__()
-        if not isinstance(tau, Real) or tau <= 0:
-            raise ConfigError(f'{loss_name}: tau must be a number > 0, got '
-                              f'{tau!r}')
-        self.tau = float(tau)
-        self.loss_weight = check_loss_weight(loss_weight, loss_name)
-        self.resolution = check_resolution(resolution, loss_name)
-        self._loss_name = loss_name
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
+        super().__init__(tau, loss_weight, resolution, loss_name)
 
     def forward(self, student_logits: Tensor, teacher_logits: Tensor,
                 seg_label: Optional[Tensor] = None) -> Tensor:
         with torch.autocast(device_type=student_logits.device.type,
                             enabled=False):
-            zs, zt = logits_at(student_logits, teacher_logits,
-                               self.resolution, seg_label, self._loss_name)
+            zs, zt = self.logits(student_logits, teacher_logits, seg_label)
             zs = zs.flatten(2) / self.tau  # (B, K, positions)
             zt = zt.flatten(2) / self.tau
             log_pt = F.log_softmax(zt, dim=2)

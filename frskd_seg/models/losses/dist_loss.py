@@ -1,15 +1,12 @@
 """DIST: distillation by correlation (Huang et al., NeurIPS 2022), a
 candidate for the logit term (docs/method.md, Losses)."""
-from numbers import Real
 from typing import Optional
 
 import torch
-import torch.nn as nn
 from torch import Tensor
 
-from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
-from .utils import check_loss_weight, check_resolution, logits_at
+from .utils import LogitLoss, check_loss_weight
 
 
 def pearson(x: Tensor, y: Tensor, eps: float = 1e-8) -> Tensor:
@@ -20,7 +17,7 @@ def pearson(x: Tensor, y: Tensor, eps: float = 1e-8) -> Tensor:
 
 
 @MODELS.register_module()
-class DISTLoss(nn.Module):
+class DISTLoss(LogitLoss):
     """``loss_weight · τ² · (inter_weight · (1 − mean_pixels ρ(p_s, p_t))
     + intra_weight · (1 − mean_classes ρ(p_s, p_t)))``, p = softmax(z/τ).
 
@@ -47,29 +44,17 @@ class DISTLoss(nn.Module):
     def __init__(self, tau: float = 1.0, inter_weight: float = 1.0,
                  intra_weight: float = 1.0, loss_weight: float = 1.0,
                  resolution: str = 'student', loss_name: str = 'loss_dist'):
-        super().__init__()
-        if not isinstance(tau, Real) or tau <= 0:
-            raise ConfigError(f'{loss_name}: tau must be a number > 0, got '
-                              f'{tau!r}')
-        self.tau = float(tau)
+        super().__init__(tau, loss_weight, resolution, loss_name)
         self.inter_weight = check_loss_weight(inter_weight,
                                               f'{loss_name} inter_weight')
         self.intra_weight = check_loss_weight(intra_weight,
                                               f'{loss_name} intra_weight')
-        self.loss_weight = check_loss_weight(loss_weight, loss_name)
-        self.resolution = check_resolution(resolution, loss_name)
-        self._loss_name = loss_name
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
 
     def forward(self, student_logits: Tensor, teacher_logits: Tensor,
                 seg_label: Optional[Tensor] = None) -> Tensor:
         with torch.autocast(device_type=student_logits.device.type,
                             enabled=False):
-            zs, zt = logits_at(student_logits, teacher_logits,
-                               self.resolution, seg_label, self._loss_name)
+            zs, zt = self.logits(student_logits, teacher_logits, seg_label)
             num_classes = zs.shape[1]
             # (B·H·W, K): one row per pixel of the batch
             ps = (zs / self.tau).softmax(1).movedim(1, -1).reshape(

@@ -1,18 +1,14 @@
 """Per-pixel soft-label distillation (docs/method.md, Losses, the α term)."""
-from numbers import Real
-
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
-from .utils import check_loss_weight, logits_at
+from .utils import LogitLoss
 
 
 @MODELS.register_module()
-class PixelKLDivLoss(nn.Module):
+class PixelKLDivLoss(LogitLoss):
     """``loss_weight · τ² · mean_pixels KL(softmax(z_t/τ) ‖ softmax(z_s/τ))``.
 
     Both logits are upsampled bilinearly to the label's size -- the input
@@ -35,23 +31,13 @@ class PixelKLDivLoss(nn.Module):
 
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0,
                  loss_name: str = 'loss_kd'):
-        super().__init__()
-        if not isinstance(tau, Real) or tau <= 0:
-            raise ConfigError(f'tau must be a number > 0, got {tau!r}')
-        self.tau = float(tau)
-        self.loss_weight = check_loss_weight(loss_weight, loss_name)
-        self._loss_name = loss_name
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
+        super().__init__(tau, loss_weight, 'label', loss_name)
 
     def forward(self, student_logits: Tensor, teacher_logits: Tensor,
                 seg_label: Tensor) -> Tensor:
         with torch.autocast(device_type=student_logits.device.type,
                             enabled=False):
-            zs, zt = logits_at(student_logits, teacher_logits, 'label',
-                               seg_label, self._loss_name)
+            zs, zt = self.logits(student_logits, teacher_logits, seg_label)
             log_ps = F.log_softmax(zs / self.tau, dim=1)
             log_pt = F.log_softmax(zt / self.tau, dim=1)
             kl = (log_pt.exp() * (log_pt - log_ps)).sum(dim=1)  # (B, H, W)

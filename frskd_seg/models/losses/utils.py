@@ -2,6 +2,7 @@
 from numbers import Real
 from typing import Optional, Tuple
 
+import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -89,3 +90,31 @@ def logits_at(student_logits: Tensor, teacher_logits: Tensor,
         zt = F.interpolate(zt, size=size, mode='bilinear',
                            align_corners=False)
     return zs, zt
+
+
+class LogitLoss(nn.Module):
+    """What the logit distillation terms share: a temperature τ > 0, a
+    weight, where the two logit maps are compared (:func:`logits_at`) and
+    the term's key in the loss dict."""
+
+    def __init__(self, tau: float, loss_weight: float, resolution: str,
+                 loss_name: str):
+        super().__init__()
+        if not isinstance(tau, Real) or tau <= 0:
+            raise ConfigError(f'{loss_name}: tau must be a number > 0, got '
+                              f'{tau!r}')
+        self.tau = float(tau)
+        self.loss_weight = check_loss_weight(loss_weight, loss_name)
+        self.resolution = check_resolution(resolution, loss_name)
+        self._loss_name = loss_name
+
+    @property
+    def loss_name(self) -> str:
+        return self._loss_name
+
+    def logits(self, student_logits: Tensor, teacher_logits: Tensor,
+               seg_label: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+        """Both logits in float32 at :attr:`resolution`, the teacher's
+        detached (:func:`logits_at`)."""
+        return logits_at(student_logits, teacher_logits, self.resolution,
+                         seg_label, self._loss_name)
