@@ -17,6 +17,10 @@ from frskd_seg.evaluation.metrics.frskd_iou_metric import TEACHER_PRED_KEY
 from .run_environment import differences_text, environment_differences
 
 
+#: where a run started from another's warm-up-end checkpoint names it
+WARM_START_FILE = 'warm_start_from'
+
+
 def evaluator(teacher: bool, classwise: bool = False) -> List[dict]:
     """The student's IoU metric, and the self-teacher's as ``teacher/*``."""
     metrics = [dict(type='FRSKDIoUMetric', iou_metrics=['mIoU'],
@@ -108,6 +112,8 @@ class Run:
             shutil.copyfile(self.warm_start, start)
             with open(osp.join(self.work_dir, 'last_checkpoint'), 'w') as f:
                 f.write(osp.abspath(start))
+            with open(osp.join(self.work_dir, WARM_START_FILE), 'w') as f:
+                f.write(osp.abspath(self.warm_start))
             if echo is not None:
                 echo(f'    {self.arm} seed {self.seed}: from the warm-up end '
                      f'of {self.warm_start}')
@@ -165,12 +171,38 @@ class Run:
 
     def evaluate(self, iters: Sequence[int], splits: Sequence[str]) -> dict:
         """``{split: {iter: metrics}}`` of the checkpoints at ``iters``
-        (student, and for FRSKD ``teacher/*``), cached in eval.json."""
+        (student, and for FRSKD ``teacher/*``), cached in eval.json. A run
+        started from another's warm-up-end checkpoint takes that run's
+        evaluation of it: the same checkpoint, bit for bit."""
+        self._reuse_warm_start_evaluation()
         return self._cached(
             'eval.json', iters, splits,
             lambda split, ckpt: evaluate_checkpoint(
                 self.cfg, ckpt, split, teacher=self.arm == 'frskd',
                 work_dir=osp.join(self.work_dir, 'eval')))
+
+    def _reuse_warm_start_evaluation(self) -> None:
+        marker = osp.join(self.work_dir, WARM_START_FILE)
+        if not osp.isfile(marker):
+            return
+        with open(marker) as f:
+            start = f.read().strip()
+        base_eval = osp.join(osp.dirname(start), 'eval.json')
+        it = osp.splitext(osp.basename(start))[0].split('_')[-1]
+        if not osp.isfile(base_eval):
+            return
+        with open(base_eval) as f:
+            base = json.load(f)
+        path = osp.join(self.work_dir, 'eval.json')
+        cache = {}
+        if osp.isfile(path):
+            with open(path) as f:
+                cache = json.load(f)
+        for split, by_iter in base.items():
+            if it in by_iter and it not in cache.get(split, {}):
+                cache.setdefault(split, {})[it] = by_iter[it]
+        with open(path, 'w') as f:
+            json.dump(cache, f, indent=1)
 
     def diagnose(self, iters: Sequence[int], splits: Sequence[str]) -> dict:
         """``{split: {iter: diagnostics}}`` of an FRSKD run's checkpoints

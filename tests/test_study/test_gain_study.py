@@ -221,12 +221,33 @@ def test_spread_of_an_unpaired_student_and_of_one_seed():
 def assert_warm_start_exact(cfg, base_runs, work_dir):
     """``cfg``'s run warm-started from ``base_runs`` is refused nothing and
     ends bit for bit where it ends trained from scratch."""
-    messages = []
-    run_study(cfg, [0], str(work_dir / 'warm'), threads=1, diagnose=False,
-              warm_start_from=base_runs, echo=messages.append)
+    from studies import run as study_run
+    messages, evaluated = [], []
+    evaluate = study_run.evaluate_checkpoint
+
+    def counted(cfg, checkpoint, split, **kwargs):
+        evaluated.append((osp.basename(checkpoint), split))
+        return evaluate(cfg, checkpoint, split, **kwargs)
+
+    study_run.evaluate_checkpoint = counted
+    try:
+        run_study(cfg, [0], str(work_dir / 'warm'), threads=1,
+                  diagnose=False, warm_start_from=base_runs,
+                  echo=messages.append)
+    finally:
+        study_run.evaluate_checkpoint = evaluate
     assert any('from the warm-up end of' in m for m in messages)
+    # the warm-up-end checkpoint is the base's: its evaluation is reused
+    # (the twin, trained in this study's own runs folder, evaluates both)
+    assert sorted(evaluated) == sorted(
+        [('iter_2.pth', sp) for sp in ('val', 'test')] * 2
+        + [('iter_1.pth', sp) for sp in ('val', 'test')])
     run_study(cfg, [0], str(work_dir / 'scratch'), threads=1,
               diagnose=False, echo=messages.append)
+    warm_eval, scratch_eval = (json.load(open(path)) for [path] in (
+        glob.glob(str(work_dir / arm / 'runs/frskd-*/seed_0/eval.json'))
+        for arm in ('warm', 'scratch')))
+    assert warm_eval == scratch_eval
     warm, scratch = (load_local_checkpoint(path)['state_dict'] for [path] in (
         glob.glob(str(work_dir / arm / 'runs/frskd-*/seed_0/iter_2.pth'))
         for arm in ('warm', 'scratch')))
