@@ -233,7 +233,12 @@ def pytest_sessionfinish(session):
     _FORK_SERVER.close()
 
 
-def run_python(*args, cwd=REPO, cpu_only=True, timeout=600):
+#: how long a subprocess of the suite may run before it counts as hung: far
+#: above what any load makes of these runs (seconds to a few minutes alone)
+HANG_TIMEOUT = 3600
+
+
+def run_python(*args, cwd=REPO, cpu_only=True, timeout=HANG_TIMEOUT):
     """``python *args`` (a script and its arguments) as a user runs it, from
     this worker's fork server (:mod:`tests.fork_server`: the same process,
     minus ~5 s of third-party imports); a ``CompletedProcess`` with text

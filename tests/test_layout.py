@@ -8,7 +8,7 @@ import sys
 
 from frskd_seg.models.segmentors import FRSKDMixin
 from frskd_seg.models.segmentors.argument_checks import frskd_keys
-from tests.conftest import REPO
+from tests.conftest import HANG_TIMEOUT, REPO
 
 PACKAGE = osp.join(REPO, 'frskd_seg')
 
@@ -19,7 +19,7 @@ def test_the_library_never_imports_the_study():
             'frskd_seg.datasets; '
             "print([m for m in sys.modules if m.split('.')[0] == 'studies'])")
     out = subprocess.run([sys.executable, '-c', code], cwd=REPO, text=True,
-                         capture_output=True, timeout=300)
+                         capture_output=True, timeout=HANG_TIMEOUT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == '[]'
     for path in glob.glob(osp.join(PACKAGE, '**', '*.py'), recursive=True):

@@ -13,7 +13,8 @@ import sys
 import pytest
 import torch
 
-from tests.conftest import DEMO_CONFIG, REPO, logged_scalars, run_tool
+from tests.conftest import (DEMO_CONFIG, HANG_TIMEOUT, REPO,
+                            logged_scalars, run_tool)
 
 ITERS = 8
 
@@ -52,7 +53,7 @@ def test_signal_writes_a_checkpoint_and_resume_is_exact(
         log.append(line)
         if f'Iter(train) [2/{ITERS}]' in line:
             proc.send_signal(signum)
-    proc.wait(timeout=300)
+    proc.wait(timeout=HANG_TIMEOUT)
     log = ''.join(log)
     assert proc.returncode == 128 + signum, log[-3000:]
     name = signal.Signals(signum).name
@@ -91,7 +92,7 @@ def test_sigterm_to_the_process_group_with_loader_workers(synthetic_voc,
         log.append(line)
         if f'Iter(train) [2/{ITERS}]' in line:
             os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=300)
+    proc.wait(timeout=HANG_TIMEOUT)
     log = ''.join(log)
     assert proc.returncode == 128 + signal.SIGTERM, log[-3000:]
     assert 'killed by signal' not in log and 'Traceback' not in log

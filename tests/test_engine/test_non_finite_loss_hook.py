@@ -6,6 +6,7 @@ import torch
 from mmengine.logging import MessageHub
 
 from frskd_seg.engine import NonFiniteLossHook
+from tests.conftest import HANG_TIMEOUT
 
 
 def fake_runner(iteration, last_ckpt=None):
@@ -91,7 +92,7 @@ def test_a_nan_on_one_rank_stops_every_rank():
              for r in range(2)]
     for p in procs:
         p.start()
-    messages = dict(results.get(timeout=120) for _ in procs)
+    messages = dict(results.get(timeout=HANG_TIMEOUT) for _ in procs)
     for p in procs:
         p.join(timeout=60)
     assert "'decode.loss_ce' = nan at iteration 5 on rank(s) [1]" \

@@ -7,7 +7,7 @@ import sys
 
 from mmengine.config import Config
 
-from tests.conftest import DEMO_CONFIG, REPO, SHORT_RUN
+from tests.conftest import DEMO_CONFIG, HANG_TIMEOUT, REPO, SHORT_RUN
 from tests.unformatted_configs.sitecustomize import SWITCH
 
 
@@ -19,7 +19,8 @@ def test_training_dumps_its_config_formatted(synthetic_voc, tmp_path):
         [sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir',
          str(tmp_path), '--data-root', synthetic_voc, '--cfg-options',
          *SHORT_RUN, 'train_cfg.max_iters=2', 'train_cfg.val_interval=2'],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=HANG_TIMEOUT)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     dumped = tmp_path / 'frskd_deeplab_r18_voc_demo.py'
     text = dumped.read_text()

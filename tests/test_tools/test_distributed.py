@@ -10,7 +10,8 @@ import sys
 import pytest
 import torch
 
-from tests.conftest import DEMO_CONFIG, REPO, logged_scalars, run_tool
+from tests.conftest import (DEMO_CONFIG, HANG_TIMEOUT, REPO,
+                            logged_scalars, run_tool)
 
 
 def free_port():
@@ -24,7 +25,7 @@ def run_script(*args):
     env = dict(os.environ, PYTHON=sys.executable, PORT=free_port(),
                CUDA_VISIBLE_DEVICES='')
     proc = subprocess.run(['bash', *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=HANG_TIMEOUT)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 
@@ -94,6 +95,6 @@ def test_nccl_without_gpus_is_refused_early(synthetic_voc, tmp_path):
     proc = subprocess.run(
         ['bash', 'tools/dist_train.sh', DEMO_CONFIG, '1', '--work-dir',
          str(tmp_path), '--data-root', synthetic_voc], cwd=REPO, env=env,
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=HANG_TIMEOUT)
     assert proc.returncode != 0
     assert "env_cfg.dist_cfg.backend='nccl' needs GPUs" in proc.stderr

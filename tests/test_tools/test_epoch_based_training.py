@@ -7,7 +7,7 @@ import re
 
 import torch
 
-from tests.conftest import DEMO_CONFIG, run_tool
+from tests.conftest import DEMO_CONFIG, HANG_TIMEOUT, run_tool
 
 #: the demo config as an epoch-based run: 16 training images, batch 8
 EPOCH_CONFIG = f'''_base_ = {DEMO_CONFIG!r}
@@ -91,7 +91,7 @@ def test_sigterm_stops_at_the_end_of_the_epoch(synthetic_voc, tmp_path):
         log.append(line)
         if 'Epoch(train) [1][1/2]' in line:
             proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=300)
+    proc.wait(timeout=HANG_TIMEOUT)
     log = ''.join(log)
     assert proc.returncode == 128 + signal.SIGTERM, log[-3000:]
     assert 'training stops at the end of this epoch' in log

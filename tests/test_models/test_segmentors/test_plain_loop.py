@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import DEMO_CONFIG, REPO
+from tests.conftest import DEMO_CONFIG, HANG_TIMEOUT, REPO
 
 SCRIPT = f'''
 import torch
@@ -52,7 +52,7 @@ def test_the_shipped_recipe_trains_in_a_plain_loop(tmp_path):
     script = tmp_path / 'plain_loop.py'
     script.write_text(SCRIPT)
     proc = subprocess.run([sys.executable, str(script)], cwd=REPO,
-                          capture_output=True, text=True, timeout=300,
+                          capture_output=True, text=True, timeout=HANG_TIMEOUT,
                           env={'PYTHONPATH': REPO, 'OMP_NUM_THREADS': '1',
                                'PATH': '/usr/bin:/bin'})
     out = proc.stdout + proc.stderr
