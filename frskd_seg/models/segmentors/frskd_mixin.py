@@ -7,12 +7,12 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from mmseg.utils import OptConfigType, SampleList, add_prefix
-from ..necks.refined_features import RefinedFeatures
 from frskd_seg.utils.private_rng import PrivateRNG
+from mmseg.utils import OptConfigType, SampleList, add_prefix
+from ..losses.distill_schedule import build_distill_schedule
+from ..necks.refined_features import RefinedFeatures
 from ..utils import scale_grad
 from .argument_checks import check_frskd_args, check_student_args
-from ..losses.distill_schedule import build_distill_schedule
 from .head_tap import HeadTap
 from .recipe import describe_recipe
 from .self_teacher_prediction import SelfTeacherPrediction
@@ -178,7 +178,8 @@ class FRSKDMixin(SelfTeacherPrediction, StudentReads):
         are not computed."""
         zero = student_logits.new_zeros((), dtype=torch.float32)
         losses = dict(weight=zero + weight)
-        labels = torch.stack([s.gt_sem_seg.data for s in data_samples])
+        labels = None if not weight else torch.stack(
+            [s.gt_sem_seg.data for s in data_samples])
         for loss in distill_terms(self.loss_kd):
             losses[loss.loss_name] = weight * loss(
                 student_logits, teacher_logits, labels) if weight else zero
