@@ -50,9 +50,14 @@ class _Resample(nn.Module):
                                norm_cfg=norm_cfg, act_cfg=act_cfg)
 
     def forward(self, x: Tensor, size: Sequence[int]) -> Tensor:
+        return resize_to(self.before_upsampling(x, size), size)
+
+    def before_upsampling(self, x: Tensor, size: Sequence[int]) -> Tensor:
+        """The map ``forward`` upsamples to ``size`` (when going up: the 1x1
+        conv's output), or its result (going down or across)."""
         if x.shape[-2] >= size[0] and x.shape[-1] >= size[1]:
             return self.conv(resize_to(x, size))
-        return resize_to(self.conv(x), size)
+        return self.conv(x)
 
 
 @MODELS.register_module()
@@ -122,6 +127,12 @@ class SelfTeacherNeck(BaseModule):
             ``top_down_only``, which has no bottom-up path.
         weighted_fusion (bool): Fast normalized fusion weights (official), or
             a plain sum.
+        recompute (bool): Keep for the backward pass only what enters each
+            node's depthwise-separable pairs and what their BNs need; the
+            upsampled term, the fusion and the maps inside a pair are
+            computed again in the backward pass
+            (:class:`DepthwiseSeparableBlock`). Same outputs and gradients,
+            bit for bit; less memory for a little more time (docs/cost.md).
         norm_cfg (dict): Norm layers' config; SyncBN in distributed configs.
         act_cfg (dict): Activation config of laterals and resamplers.
         init_cfg (dict, optional): mmengine initialisation config.
@@ -143,6 +154,7 @@ class SelfTeacherNeck(BaseModule):
                  top_down_only: bool = False,
                  bottom_up_laterals: Optional[bool] = None,
                  weighted_fusion: bool = True,
+                 recompute: bool = True,
                  norm_cfg: ConfigType = dict(type='BN', requires_grad=True),
                  act_cfg: ConfigType = dict(type='ReLU'),
                  init_cfg: OptMultiConfig = None):
@@ -170,6 +182,10 @@ class SelfTeacherNeck(BaseModule):
         self.num_levels = n
         self.num_node_convs = int(num_node_convs)
         self.weighted_fusion = bool(weighted_fusion)
+        if not isinstance(recompute, bool):
+            raise ConfigTypeError(
+                f'recompute must be a bool, got {recompute!r}')
+        self.recompute = recompute
         self.top_down_only = top_down_only
         self.bottom_up_laterals = (bottom_up_laterals is not False
                                    and not top_down_only)
@@ -282,11 +298,10 @@ class SelfTeacherNeck(BaseModule):
         preacts = [nodes[0]]
         outs = [td[0]]
         for i in range(1, n):
-            down = self.down_resamples[i - 1](outs[-1], sizes[i])
-            terms = [bu_lats[i], td[i], down] if i < n - 1 else [
-                bu_lats[i], down
-            ]
-            node = self.down_nodes[i - 1](self.down_fusions[i - 1](terms))
+            terms = [bu_lats[i], td[i]] if i < n - 1 else [bu_lats[i]]
+            node = self._node(self.down_nodes[i - 1],
+                              self.down_fusions[i - 1], terms,
+                              self.down_resamples[i - 1], outs[-1], sizes[i])
             preacts.append(node)
             outs.append(F.relu(node))
         return RefinedFeatures(outs, preacts, self.output_norms())
@@ -305,13 +320,28 @@ class SelfTeacherNeck(BaseModule):
         td: List[Optional[Tensor]] = [None] * (n - 1) + [lats[-1]]
         nodes: List[Optional[Tensor]] = [None] * n
         if n == 1:  # T_1 = Conv(L_1)
-            nodes[0] = self.up_nodes[0](lats[0])
+            nodes[0] = self.up_nodes[0](lats[0], recompute=self.recompute)
             td[0] = F.relu(nodes[0])
         for i in range(n - 2, -1, -1):
-            up = self.up_resamples[i](td[i + 1], sizes[i])
-            nodes[i] = self.up_nodes[i](self.up_fusions[i]([lats[i], up]))
+            nodes[i] = self._node(self.up_nodes[i], self.up_fusions[i],
+                                  [lats[i]], self.up_resamples[i],
+                                  td[i + 1], sizes[i])
             td[i] = F.relu(nodes[i])
         return td, nodes
+
+    def _node(self, node: DepthwiseSeparableBlock, fusion: WeightedFusion,
+              terms: List[Tensor], resample: _Resample, source: Tensor,
+              size: Sequence[int]) -> Tensor:
+        """``node(fusion([*terms, resample(source, size)]))``; with
+        :attr:`recompute`, the resampled map's upsampling and the fusion
+        run inside the node's first recomputed pair (their outputs are not
+        kept for the backward pass either)."""
+
+        def fuse(*maps):
+            return fusion([*maps[:-1], resize_to(maps[-1], size)])
+
+        return node(*terms, resample.before_upsampling(source, size),
+                    recompute=self.recompute, prologue=fuse)
 
     def _top_down_forward(self, inputs: Sequence[Tensor],
                           sizes) -> RefinedFeatures:

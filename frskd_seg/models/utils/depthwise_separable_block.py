@@ -1,8 +1,11 @@
 """The 3x3 conv block of the self-teacher's P and T nodes (docs/method.md,
 Self-teacher)."""
-from typing import List
+from typing import Callable, List, Optional
 
+import torch
 import torch.nn as nn
+from torch import Tensor
+from torch.utils.checkpoint import checkpoint
 from mmcv.cnn import build_activation_layer, build_norm_layer
 
 from frskd_seg.utils.errors import ConfigError
@@ -26,6 +29,14 @@ class DepthwiseSeparableBlock(nn.Sequential):
             works in distributed runs).
         act_cfg (dict): Activation between the pairs.
 
+    ``forward(x, recompute=True)`` keeps for the backward pass only what
+    enters each pair and what its BN needs: the maps inside a pair (the
+    activation's and the depthwise conv's outputs) are computed again in
+    the backward pass (``torch.utils.checkpoint``), the same values with
+    the same operations, so outputs and gradients are bit for bit those of
+    ``recompute=False``. BN stays outside what is recomputed: its running
+    statistics are updated once.
+
     Shapes:
         (B, c_in, H, W) -> (B, c_out, H, W).
     """
@@ -47,3 +58,32 @@ class DepthwiseSeparableBlock(nn.Sequential):
             layers.append(build_norm_layer(norm_cfg, out_channels)[1])
             channels = out_channels
         super().__init__(*layers)
+
+    def forward(self, *inputs: Tensor, recompute: bool = False,
+                prologue: Optional[Callable[..., Tensor]] = None) -> Tensor:
+        """The block on ``prologue(*inputs)`` (default: the one input); the
+        prologue (a node's fusion, say) runs inside the first pair, so with
+        ``recompute`` its output is not kept either."""
+        layers = list(self)
+        x = inputs
+        for k, norm in enumerate(layers[2::4]):  # pair k: its convs, its BN
+            convs = layers[max(0, 4 * k - 1):4 * k + 2]
+            x = (norm(_run(convs, prologue if k == 0 else None, x,
+                           recompute)), )
+        return x[0]
+
+
+def _run(layers: List[nn.Module], prologue: Optional[Callable],
+         inputs: tuple, recompute: bool) -> Tensor:
+    """``layers`` in turn on ``prologue(*inputs)`` (on the one input without
+    a prologue), recomputed in the backward pass when ``recompute``."""
+
+    def run(*args):
+        x = prologue(*args) if prologue else args[0]
+        for layer in layers:
+            x = layer(x)
+        return x
+
+    if recompute and torch.is_grad_enabled():
+        return checkpoint(run, *inputs, use_reentrant=False)
+    return run(*inputs)

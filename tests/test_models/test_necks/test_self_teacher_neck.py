@@ -223,3 +223,72 @@ def test_top_down_only_outputs_t1_and_the_p_nodes():
                for p, o in zip(refined.preacts, refined))
     assert refined.norms[-1] is top_down.laterals[-1].norm
     assert [n.num_features for n in refined.norms] == top_down.out_channels
+
+
+def _step(neck, inputs):
+    """Outputs, preacts and every gradient of one training step of ``neck``
+    on ``inputs`` (a loss that reaches every output), and its BN buffers."""
+    inputs = [x.clone().requires_grad_() for x in inputs]
+    refined = neck(inputs)
+    loss = sum((o * (k + 1)).square().mean() for k, o in enumerate(refined))
+    loss.backward()
+    return ([o.detach() for o in refined] +
+            [p.detach() for p in refined.preacts] +
+            [x.grad for x in inputs] +
+            [p.grad for p in neck.parameters() if p.grad is not None] +
+            [b.clone() for b in neck.buffers()])
+
+
+@pytest.mark.parametrize('top_down_only', [True, False])
+@pytest.mark.parametrize('sizes', [
+    [(16, 16), (8, 8), (8, 8), (8, 8)],  # ResNet-D8: the same size across
+    [(17, 23), (9, 12), (5, 6), (3, 3)],  # "same" halving, odd sizes
+])
+def test_recompute_gives_the_same_step_bit_for_bit(top_down_only, sizes):
+    # recompute keeps less for the backward pass, computing the same
+    # values again: every output, gradient and BN statistic is identical
+    x = feats(CHANNELS, sizes)
+    steps = []
+    for recompute in (False, True):
+        torch.manual_seed(0)
+        neck = SelfTeacherNeck(CHANNELS, top_down_only=top_down_only,
+                               num_node_convs=3, recompute=recompute).train()
+        steps.append(_step(neck, x))
+    assert len(steps[0]) == len(steps[1]) > 30
+    for a, b in zip(*steps):
+        assert torch.equal(a, b)
+
+
+def test_recompute_keeps_less_for_the_backward_pass():
+    # after the forward pass, what is still alive is what backward keeps:
+    # with recompute, no fusion output and no depthwise conv output is
+    # (they are computed again in the backward pass, once more each)
+    import weakref
+    sizes = [(32, 32), (16, 16), (16, 16), (16, 16)]
+    x = feats(CHANNELS, sizes)
+    for recompute in (False, True):
+        neck = SelfTeacherNeck(CHANNELS, top_down_only=True,
+                               recompute=recompute).train()
+        dws = [m for m in neck.modules()
+               if isinstance(m, torch.nn.Conv2d) and m.groups > 1]
+        fusions = list(neck.up_fusions)
+        outputs, calls = [], []
+
+        def keep(module, inputs, output):
+            outputs.append(weakref.ref(output))
+            calls.append(module)
+
+        for m in dws + fusions:
+            m.register_forward_hook(keep)
+        refined = neck(x)
+        alive = sum(ref() is not None for ref in outputs)
+        assert alive == (0 if recompute else len(dws) + len(fusions))
+        sum(o.sum() for o in refined).backward()
+        # each dw conv and fusion ran once more in the backward pass
+        assert len(calls) == (2 if recompute else 1) * (
+            len(dws) + len(fusions))
+
+
+def test_recompute_must_be_a_bool():
+    with pytest.raises(TypeError, match="recompute must be a bool, got 'no'"):
+        SelfTeacherNeck(CHANNELS, recompute='no')
