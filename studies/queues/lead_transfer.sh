@@ -58,19 +58,18 @@ if [[ $STEPS == *backbones* ]]; then
 fi
 
 if [[ $STEPS == *confirm* ]]; then
-  # the default, its twin and the compute-matched twin (3440 iterations: the
-  # demo's FRSKD step costs 1.72 x the twin's) on 4 backbones x seeds 4-7
+  # backbone by backbone (4 backbones x seeds 4-7): the default and its twin;
+  # the screen's winner when it is not the default (WINNER_OPTIONS: its
+  # key=value options, e.g. "model.loss_kd.type=DISTLoss"), warm-started from
+  # the default's warm-up end as in the screen; the compute-matched twin (3440
+  # iterations: the demo's FRSKD step costs 1.72 x the twin's)
   for k in 1 2 3 4; do
     B=(--seeds 4 5 6 7 --cfg-options "model.backbone.init_cfg.checkpoint=checkpoints/demo_r18_backbone_pretrain-seed$k.pth")
     study confirm-default-b$k $C "${B[@]}"
+    if [[ -n ${WINNER_OPTIONS:-} && -f $OUT/confirm-default-b$k/study.json ]]; then
+      study confirm-winner-b$k $C --warm-start-from "$OUT/runs/$(frskd_key confirm-default-b$k)" "${B[@]}" $WINNER_OPTIONS
+    fi
     study confirm-matched-b$k $C "${B[@]}" --twin-cfg-options train_cfg.max_iters=3440 param_scheduler.0.end=3440
   done
-  # the screen's winner, when it is not the default (WINNER_OPTIONS: its
-  # key=value options, e.g. "model.loss_kd.type=DISTLoss")
-  if [[ -n ${WINNER_OPTIONS:-} ]]; then
-    for k in 1 2 3 4; do
-      study confirm-winner-b$k $C --seeds 4 5 6 7 --cfg-options "model.backbone.init_cfg.checkpoint=checkpoints/demo_r18_backbone_pretrain-seed$k.pth" $WINNER_OPTIONS
-    done
-  fi
 fi
 echo "== finished $(date)"
