@@ -132,7 +132,8 @@ class SelfTeacherNeck(BaseModule):
             upsampled term, the fusion and the maps inside a pair are
             computed again in the backward pass
             (:class:`DepthwiseSeparableBlock`). Same outputs and gradients,
-            bit for bit; less memory for a little more time (docs/cost.md).
+            bit for bit; about 200 MB less for ResNet-50-D8 at 512 x 512,
+            batch 2, at no measurable time (docs/cost.md).
         norm_cfg (dict): Norm layers' config; SyncBN in distributed configs.
         act_cfg (dict): Activation config of laterals and resamplers.
         init_cfg (dict, optional): mmengine initialisation config.
