@@ -51,3 +51,11 @@ class FRSKDCascadeEncoderDecoder(FRSKDMixin, CascadeEncoderDecoder):
         out = self.decode_head[0].forward(feats)
         for i in range(1, self.distilled_stage + 1):
             out = self.decode_head[i].forward(feats, out)
+
+    def _predict_from_feats(self, feats, batch_img_metas):
+        # CascadeEncoderDecoder.encode_decode after extract_feat
+        out = self.decode_head[0].forward(feats)
+        for i in range(1, self.num_stages - 1):
+            out = self.decode_head[i].forward(feats, out)
+        return self.decode_head[-1].predict(feats, out, batch_img_metas,
+                                            self.test_cfg)

@@ -30,3 +30,8 @@ class FRSKDEncoderDecoder(FRSKDMixin, EncoderDecoder):
 
     def _decode_to_distilled_head(self, feats) -> None:
         self.decode_head(feats)
+
+    def _predict_from_feats(self, feats, batch_img_metas):
+        # EncoderDecoder.encode_decode after extract_feat
+        return self.decode_head.predict(feats, batch_img_metas,
+                                        self.test_cfg)

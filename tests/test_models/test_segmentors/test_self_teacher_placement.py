@@ -1,6 +1,8 @@
 """Where the self-teacher reads (``self_teacher_input``), how much of its CE
 reaches the student (``teacher_grad_scale``), and evaluating it
 (``evaluate_teacher``)."""
+import copy
+
 import pytest
 import torch
 
@@ -147,6 +149,39 @@ def test_evaluate_teacher_adds_the_teachers_prediction(tiny_decoder_cfg):
         assert torch.equal(result.pred_teacher_sem_seg.data[0], want)
     assert not torch.equal(results[0].pred_teacher_sem_seg.data,
                            results[0].pred_sem_seg.data)
+
+
+@pytest.mark.parametrize('mode', ['whole', 'slide'])
+def test_evaluate_teacher_runs_the_backbone_once_per_crop(tiny_decoder_cfg,
+                                                          mode):
+    # the self-teacher's logits come from the features the student's
+    # prediction computed: the same prediction as computing them again
+    from mmseg.models.segmentors import EncoderDecoder
+    cfg = copy.deepcopy(tiny_decoder_cfg)
+    cfg.test_cfg = dict(mode=mode, crop_size=(48, 48), stride=(32, 32))
+    model = build_model(cfg).eval()
+    model.evaluate_teacher = True
+    inputs, samples = make_batch(seed=7)
+    calls = []
+    model.backbone.register_forward_hook(lambda *args: calls.append(1))
+    with torch.no_grad():
+        results = model.predict(inputs, samples)
+    crops = 1 if mode == 'whole' else 4  # 64 x 64 in 48-crops, stride 32
+    assert len(calls) == crops
+
+    def teacher_logits(crop, metas):  # the self-teacher from scratch
+        _, reads = model.student_forward(model.extract_feat(crop))
+        with model.teacher_rng:
+            zt, _ = model.teacher_forward(reads)
+        return torch.nn.functional.interpolate(
+            zt, size=crop.shape[2:], mode='bilinear', align_corners=False)
+
+    model.encode_decode = teacher_logits
+    with torch.no_grad():
+        want = EncoderDecoder.inference(
+            model, inputs, [s.metainfo for s in samples]).argmax(1)
+    for result, w in zip(results, want):
+        assert torch.equal(result.pred_teacher_sem_seg.data[0], w)
 
 
 @pytest.mark.parametrize('change, error, match', [
