@@ -7,6 +7,10 @@
 #     nohup bash studies/queues/lead_transfer.sh > lead_transfer.log 2>&1 &
 #
 # STEPS (default: all, in order) picks some: data screen backbones confirm.
+# The screen ran at 93e2931: its candidates that lost (channel-wise
+# distillation, mimicking) have left the code since, so STEPS=screen runs
+# from a checkout of that commit. Its winner, DIST at weight 2, is confirmed
+# with WINNER_OPTIONS="model.loss_kd.type=DISTLoss model.loss_kd.loss_weight=2.0".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 PY="${PYTHON:-.venv/bin/python}"

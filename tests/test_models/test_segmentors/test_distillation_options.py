@@ -4,8 +4,7 @@ and the defaults a dict without ``type`` updates."""
 import pytest
 import torch
 
-from frskd_seg.models.losses import (AttentionTransferLoss,
-                                     ChannelWiseDivergenceLoss, DISTLoss,
+from frskd_seg.models.losses import (AttentionTransferLoss, DISTLoss,
                                      PixelKLDivLoss)
 from frskd_seg.models.segmentors import describe_recipe
 from frskd_seg.utils.errors import ConfigError
@@ -79,13 +78,13 @@ def test_several_terms_per_slot_each_applied(tiny_frskd_cfg, batch,
                                              message_hub):
     """A list in ``loss_kd`` / ``loss_feat`` (as mmseg's ``loss_decode``):
     every term is computed on what the single term would get, under its own
-    key; the connector of the mimic term is the student side's, dropped
+    key; the regressors of the FitNet term are the student side's, dropped
     with the self-teacher."""
     cfg = tiny_frskd_cfg
-    cfg.loss_kd = [dict(type='ChannelWiseDivergenceLoss'),
+    cfg.loss_kd = [dict(type='PixelKLDivLoss', tau=2.0),
                    dict(type='DISTLoss', resolution='label')]
     cfg.loss_feat = [dict(type='AttentionTransferLoss', loss_weight=50.0),
-                     dict(type='FeatureMimicLoss', loss_weight=2.0)]
+                     dict(type='FitNetLoss', loss_weight=2.0)]
     model = build_model(cfg).eval()
     inputs, samples = batch
     label = torch.stack([s.gt_sem_seg.data for s in samples])
@@ -95,24 +94,22 @@ def test_several_terms_per_slot_each_applied(tiny_frskd_cfg, batch,
         refined = model.self_teacher(feats)
         zs, zt = model.decode_head(feats), model.teacher_head(refined)
         expected = {
-            'loss_cwd': ChannelWiseDivergenceLoss()(zs, zt),
+            'loss_kd': PixelKLDivLoss(tau=2.0)(zs, zt, label),
             'loss_dist': DISTLoss(resolution='label')(zs, zt, label),
             'loss_at': 50.0 * AttentionTransferLoss()(list(feats),
                                                       list(refined)),
-            'loss_mimic': model.loss_feat[1](list(feats), refined),
+            'loss_fitnet': model.loss_feat[1](list(feats), list(refined)),
         }
         losses = model.loss(inputs, samples)
     for name, value in expected.items():
         assert losses[f'distill.{name}'].item() == pytest.approx(
             value.item(), rel=1e-5), name
-    connector = model.loss_feat[1].connector
-    assert connector.in_channels == feats[-1].shape[1]
-    assert connector.out_channels == refined[0].shape[1]
+    assert [r.in_channels for r in model.loss_feat[1].regressors] == [
+        f.shape[1] for f in feats]
     assert not any(k.startswith('loss_feat.')
                    for k in model.student_state_dict())
-    assert 'ChannelWiseDivergenceLoss(tau=4.0, loss_weight=3.0' in \
-        describe_recipe(model)
-    assert 'FeatureMimicLoss(student_level=-1' in describe_recipe(model)
+    assert "DISTLoss(tau=1.0" in describe_recipe(model)
+    assert 'FitNetLoss' in describe_recipe(model)
 
 
 @pytest.mark.parametrize('terms,match', [

@@ -1,11 +1,11 @@
-"""Channel-wise distillation and DIST against hand-computed references."""
+"""DIST against hand-computed references."""
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from frskd_seg.models.losses import ChannelWiseDivergenceLoss, DISTLoss
+from frskd_seg.models.losses import DISTLoss
 from frskd_seg.utils.errors import ConfigError
 
 
@@ -17,18 +17,6 @@ def logits(seed, shape=(2, 3, 2, 3)):
 def softmax(values, tau):
     exps = [math.exp(v / tau) for v in values]
     return [e / sum(exps) for e in exps]
-
-
-def reference_cwd(zs, zt, tau):
-    """KL over the positions of each (image, class) channel, by loops."""
-    b, k = zs.shape[:2]
-    total = 0.0
-    for n in range(b):
-        for c in range(k):
-            ps = softmax(zs[n, c].flatten().tolist(), tau)
-            pt = softmax(zt[n, c].flatten().tolist(), tau)
-            total += sum(t * math.log(t / s) for s, t in zip(ps, pt))
-    return tau**2 * total / (b * k)
 
 
 def reference_pearson(xs, ys):
@@ -57,15 +45,6 @@ def reference_dist(zs, zt, tau, inter_weight, intra_weight):
     return tau**2 * (inter_weight * inter + intra_weight * intra)
 
 
-@pytest.mark.parametrize('tau', [1.0, 4.0])
-def test_cwd_matches_hand_computed(tau):
-    zs, zt = logits(0), logits(1)
-    loss = ChannelWiseDivergenceLoss(tau=tau, loss_weight=1.0)(zs, zt)
-    assert loss.item() == pytest.approx(reference_cwd(zs, zt, tau), rel=1e-5)
-    assert ChannelWiseDivergenceLoss(tau=tau, loss_weight=3.0)(
-        zs, zt).item() == pytest.approx(3 * loss.item(), rel=1e-6)
-
-
 @pytest.mark.parametrize('tau,inter,intra', [(1.0, 1.0, 1.0),
                                              (2.0, 0.5, 2.0)])
 def test_dist_matches_hand_computed(tau, inter, intra):
@@ -84,7 +63,7 @@ def test_dist_correlates_over_pixels_not_over_the_batch():
     assert DISTLoss()(zt.clone(), zt).item() == pytest.approx(0, abs=1e-6)
 
 
-@pytest.mark.parametrize('loss', [ChannelWiseDivergenceLoss, DISTLoss])
+@pytest.mark.parametrize('loss', [DISTLoss])
 def test_student_resolution_average_pools_the_teacher(loss):
     zs, zt = logits(6, (2, 3, 2, 2)), logits(7, (2, 3, 4, 4))
     pooled = F.avg_pool2d(zt, 2)
@@ -92,7 +71,7 @@ def test_student_resolution_average_pools_the_teacher(loss):
         loss(resolution='student')(zs, pooled).item(), rel=1e-6)
 
 
-@pytest.mark.parametrize('loss', [ChannelWiseDivergenceLoss, DISTLoss])
+@pytest.mark.parametrize('loss', [DISTLoss])
 def test_label_resolution_upsamples_both(loss):
     zs, zt = logits(8, (2, 3, 2, 2)), logits(9, (2, 3, 4, 4))
     label = torch.zeros(2, 1, 8, 8, dtype=torch.long)
@@ -106,7 +85,7 @@ def test_label_resolution_upsamples_both(loss):
         loss(resolution='label')(zs, zt)
 
 
-@pytest.mark.parametrize('loss', [ChannelWiseDivergenceLoss, DISTLoss])
+@pytest.mark.parametrize('loss', [DISTLoss])
 def test_teacher_detached_float32_under_autocast(loss):
     zs = logits(10).requires_grad_()
     zt = logits(11).requires_grad_()
@@ -123,7 +102,7 @@ def test_teacher_detached_float32_under_autocast(loss):
     (dict(resolution='input'), "resolution must be one of .*got 'input'"),
     (dict(loss_weight=-1), 'loss_weight must be a number >= 0, got -1'),
 ])
-@pytest.mark.parametrize('loss', [ChannelWiseDivergenceLoss, DISTLoss])
+@pytest.mark.parametrize('loss', [DISTLoss])
 def test_bad_arguments_named(loss, kwargs, match):
     with pytest.raises(ConfigError, match=match):
         loss(**kwargs)
