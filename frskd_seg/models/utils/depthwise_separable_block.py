@@ -65,12 +65,13 @@ class DepthwiseSeparableBlock(nn.Sequential):
         prologue (a node's fusion, say) runs inside the first pair, so with
         ``recompute`` its output is not kept either."""
         layers = list(self)
-        x = inputs
+        args = inputs
         for k, norm in enumerate(layers[2::4]):  # pair k: its convs, its BN
             convs = layers[max(0, 4 * k - 1):4 * k + 2]
-            x = (norm(_run(convs, prologue if k == 0 else None, x,
-                           recompute)), )
-        return x[0]
+            x = norm(_run(convs, prologue if k == 0 else None, args,
+                          recompute))
+            args = (x, )
+        return x
 
 
 def _run(layers: List[nn.Module], prologue: Optional[Callable],

@@ -1,3 +1,5 @@
+import weakref
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -263,7 +265,6 @@ def test_recompute_keeps_less_for_the_backward_pass():
     # after the forward pass, what is still alive is what backward keeps:
     # with recompute, no fusion output and no depthwise conv output is
     # (they are computed again in the backward pass, once more each)
-    import weakref
     sizes = [(32, 32), (16, 16), (16, 16), (16, 16)]
     x = feats(CHANNELS, sizes)
     for recompute in (False, True):
