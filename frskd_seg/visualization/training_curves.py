@@ -11,8 +11,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from frskd_seg.utils.errors import MissingFileError  # noqa: E402
 
-LOSS_KEYS = ('decode.loss_ce', 'teacher.loss_ce', 'distill.loss_kd',
-             'distill.loss_at')
+#: the cross-entropies drawn before the distillation terms
+CE_KEYS = ('decode.loss_ce', 'teacher.loss_ce')
+
+
+def loss_terms(train: List[dict]) -> List[str]:
+    """The loss terms to draw: the CEs, then every distillation term the
+    records log (``distill.loss_<name>``: each loss logs its own name, e.g.
+    ``loss_kd``, ``loss_dist``, ``loss_at``), in the order first logged."""
+    logged = dict.fromkeys(k for r in train for k in r)
+    return [k for k in CE_KEYS if k in logged] + [
+        k for k in logged if k.startswith('distill.loss_')]
 
 
 def load_scalars(work_dir: str) -> Tuple[List[dict], List[dict]]:
@@ -52,10 +61,9 @@ def plot_training_curves(work_dir: str, out_path: str,
     train, val = load_scalars(work_dir)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
     iters = [r['iter'] for r in train]
-    for key in LOSS_KEYS:
-        if any(key in r for r in train):
-            axes[0].plot(iters, [r.get(key, float('nan')) for r in train],
-                         label=key)
+    for key in loss_terms(train):
+        axes[0].plot(iters, [r.get(key, float('nan')) for r in train],
+                     label=key)
     axes[0].set(title='loss terms (distillation terms weighted)',
                 xlabel='iteration')
     axes[0].legend()

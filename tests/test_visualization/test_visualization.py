@@ -92,6 +92,28 @@ def test_training_curves(trained, tmp_path, monkeypatch):
         'student', 'self-teacher', 'baseline twin']
 
 
+def test_training_curves_draw_every_distillation_term_logged(tmp_path):
+    """Whatever the terms are called (each loss logs its own name), the
+    curves draw the CEs and each logged ``distill.loss_*`` term."""
+    import json
+    from frskd_seg.visualization.training_curves import loss_terms
+    records = [{'iter': 1, 'decode.loss_ce': 1.0, 'teacher.loss_ce': 2.0,
+                'distill.weight': 0.0, 'decode.acc_seg': 50.0},
+               {'iter': 2, 'decode.loss_ce': 0.9, 'teacher.loss_ce': 1.8,
+                'distill.loss_dist': 0.3, 'distill.loss_at': 0.1,
+                'distill.weight': 0.5},
+               {'step': 2, 'mIoU': 40.0}]
+    vis = tmp_path / '20260101_000000' / 'vis_data'
+    vis.mkdir(parents=True)
+    (vis / 'scalars.json').write_text(
+        '\n'.join(json.dumps(r) for r in records))
+    train, _ = load_scalars(str(tmp_path))
+    assert loss_terms(train) == ['decode.loss_ce', 'teacher.loss_ce',
+                                 'distill.loss_dist', 'distill.loss_at']
+    plot_training_curves(str(tmp_path), str(tmp_path / 'curves.png'))
+    assert osp.isfile(tmp_path / 'curves.png')
+
+
 def test_training_curves_need_a_work_dir(tmp_path):
     with pytest.raises(FileNotFoundError, match='no .*scalars.json'):
         load_scalars(str(tmp_path))
