@@ -9,8 +9,9 @@
 # STEPS (default: all, in order) picks some: data screen backbones confirm.
 # The screen ran at 93e2931; its candidates that lost (channel-wise
 # distillation, mimicking) have left the code since: their commands, to run
-# at that commit, are in docs/results.md. Its winner, DIST at weight 2, is confirmed
-# with WINNER_OPTIONS="model.loss_kd.type=DISTLoss model.loss_kd.loss_weight=2.0".
+# at that commit, are in docs/results.md. Its winner, DIST at weight 2, is
+# confirmed with
+# WINNER_OPTIONS="model.loss_kd.type=DISTLoss model.loss_kd.loss_weight=2.0".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 PY="${PYTHON:-.venv/bin/python}"
