@@ -2,6 +2,7 @@
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.utils.checkpoint import checkpoint
 
 from mmseg.registry import MODELS
 from .utils import LogitLoss
@@ -17,7 +18,9 @@ class PixelKLDivLoss(LogitLoss):
     ``DistillKL`` of ``segmentation/utils/distill.py``) -- not divided by B
     only, which would make it grow with H·W. The teacher logits are detached.
     Everything runs in float32 with autocast off, so fp16/bf16 training
-    cannot overflow here.
+    cannot overflow here. The backward pass computes the full-size maps again
+    from the logits as given, instead of keeping them from the forward pass
+    (the same values and gradients, bit for bit; docs/cost.md).
 
     Args:
         tau (float): Temperature τ > 0 (official segmentation: 1).
@@ -35,6 +38,16 @@ class PixelKLDivLoss(LogitLoss):
 
     def forward(self, student_logits: Tensor, teacher_logits: Tensor,
                 seg_label: Tensor) -> Tensor:
+        if not student_logits.requires_grad or not torch.is_grad_enabled():
+            return self._loss(student_logits, teacher_logits, seg_label)
+        # the upsampled logits and softmaxes at the label's size are the
+        # largest tensors of the step after the backbone's: recomputing them
+        # costs a fraction of a percent of the step's time
+        return checkpoint(self._loss, student_logits, teacher_logits,
+                          seg_label, use_reentrant=False)
+
+    def _loss(self, student_logits: Tensor, teacher_logits: Tensor,
+              seg_label: Tensor) -> Tensor:
         with torch.autocast(device_type=student_logits.device.type,
                             enabled=False):
             zs, zt = self.logits(student_logits, teacher_logits, seg_label)

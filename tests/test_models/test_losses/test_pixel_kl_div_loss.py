@@ -120,3 +120,29 @@ def test_mismatched_classes_error_names_shapes():
     with pytest.raises(ValueError, match=r'\(2, 3, 2, 3\).*\(2, 4, 2, 3\)'):
         PixelKLDivLoss()(logits(0), logits(1, (2, 4, 2, 3)),
                          label_for(logits(0)))
+
+
+def test_the_backward_pass_keeps_nothing_of_the_label_size():
+    """The upsampled maps and softmaxes are computed again in the backward
+    pass: autograd keeps the logits as given and the label, and the loss
+    and the student's gradient are those of the plain computation, bit for
+    bit."""
+    zs = logits(15, (2, 5, 4, 4)).requires_grad_()
+    zt = logits(16, (2, 5, 8, 8))
+    label = torch.zeros(2, 16, 16, dtype=torch.long)
+    kd = PixelKLDivLoss(tau=2.0)
+    kept = []
+
+    def pack(t):
+        kept.append(tuple(t.shape))
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        loss = kd(zs, zt, label)
+    assert sorted(kept) == [(2, 5, 4, 4), (2, 5, 8, 8), (2, 16, 16)]
+    (grad, ) = torch.autograd.grad(loss, zs)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        plain = kd._loss(zs, zt, label)  # without recomputation
+    assert (2, 5, 16, 16) in kept
+    assert torch.equal(loss, plain)
+    assert torch.equal(grad, torch.autograd.grad(plain, zs)[0])
