@@ -18,7 +18,7 @@ CE_KEYS = ('decode.loss_ce', 'teacher.loss_ce')
 def loss_terms(train: List[dict]) -> List[str]:
     """The loss terms to draw: the CEs, then every distillation term the
     records log (``distill.loss_<name>``: each loss logs its own name, e.g.
-    ``loss_kd``, ``loss_dist``, ``loss_at``), in the order first logged."""
+    ``loss_kd``, ``loss_at``, ``loss_fitnet``), in the order first logged."""
     logged = dict.fromkeys(k for r in train for k in r)
     return [k for k in CE_KEYS if k in logged] + [
         k for k in logged if k.startswith('distill.loss_')]

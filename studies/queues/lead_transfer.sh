@@ -7,11 +7,10 @@
 #     nohup bash studies/queues/lead_transfer.sh > lead_transfer.log 2>&1 &
 #
 # STEPS (default: all, in order) picks some: data screen backbones confirm.
-# The screen ran at 93e2931; its candidates that lost (channel-wise
-# distillation, mimicking) have left the code since: their commands, to run
-# at that commit, are in docs/results.md. Its winner, DIST at weight 2, is
-# confirmed with
-# WINNER_OPTIONS="model.loss_kd.type=DISTLoss model.loss_kd.loss_weight=2.0".
+# The screen ran at 93e2931 and the confirmation at 34b31b5; the candidates
+# that lost (channel-wise distillation, mimicking, DIST) have left the code
+# since: their commands, to run at those commits, are in docs/results.md.
+# What stays runs the default and its twins.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 PY="${PYTHON:-.venv/bin/python}"
@@ -46,8 +45,6 @@ if [[ $STEPS == *screen* ]]; then
   W=(--warm-start-from "$OUT/runs/$(frskd_key lead-default)")
   study lead-kl2 $C "${S[@]}" "${W[@]}" --cfg-options model.loss_kd.loss_weight=2.0
   study lead-kl4 $C "${S[@]}" "${W[@]}" --cfg-options model.loss_kd.loss_weight=4.0
-  study lead-dist1 $C "${S[@]}" "${W[@]}" --cfg-options model.loss_kd.type=DISTLoss
-  study lead-dist2 $C "${S[@]}" "${W[@]}" --cfg-options model.loss_kd.type=DISTLoss model.loss_kd.loss_weight=2.0
 fi
 
 if [[ $STEPS == *backbones* ]]; then
@@ -60,16 +57,11 @@ fi
 
 if [[ $STEPS == *confirm* ]]; then
   # backbone by backbone (4 backbones x seeds 4-7): the default and its twin;
-  # the screen's winner when it is not the default (WINNER_OPTIONS: its
-  # key=value options, e.g. "model.loss_kd.type=DISTLoss"), warm-started from
-  # the default's warm-up end as in the screen; the compute-matched twin (3440
-  # iterations: the demo's FRSKD step costs 1.72 x the twin's)
+  # the compute-matched twin (3440 iterations: the demo's FRSKD step costs
+  # 1.72 x the twin's)
   for k in 1 2 3 4; do
     B=(--seeds 4 5 6 7 --cfg-options "model.backbone.init_cfg.checkpoint=checkpoints/demo_r18_backbone_pretrain-seed$k.pth")
     study confirm-default-b$k $C "${B[@]}"
-    if [[ -n ${WINNER_OPTIONS:-} && -f $OUT/confirm-default-b$k/study.json ]]; then
-      study confirm-winner-b$k $C --warm-start-from "$OUT/runs/$(frskd_key confirm-default-b$k)" "${B[@]}" $WINNER_OPTIONS
-    fi
     study confirm-matched-b$k $C "${B[@]}" --twin-cfg-options train_cfg.max_iters=3440 param_scheduler.0.end=3440
   done
 fi

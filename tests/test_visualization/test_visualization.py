@@ -100,7 +100,7 @@ def test_training_curves_draw_every_distillation_term_logged(tmp_path):
     records = [{'iter': 1, 'decode.loss_ce': 1.0, 'teacher.loss_ce': 2.0,
                 'distill.weight': 0.0, 'decode.acc_seg': 50.0},
                {'iter': 2, 'decode.loss_ce': 0.9, 'teacher.loss_ce': 1.8,
-                'distill.loss_dist': 0.3, 'distill.loss_at': 0.1,
+                'distill.loss_fitnet': 0.3, 'distill.loss_at': 0.1,
                 'distill.weight': 0.5},
                {'step': 2, 'mIoU': 40.0}]
     vis = tmp_path / '20260101_000000' / 'vis_data'
@@ -109,7 +109,7 @@ def test_training_curves_draw_every_distillation_term_logged(tmp_path):
         '\n'.join(json.dumps(r) for r in records))
     train, _ = load_scalars(str(tmp_path))
     assert loss_terms(train) == ['decode.loss_ce', 'teacher.loss_ce',
-                                 'distill.loss_dist', 'distill.loss_at']
+                                 'distill.loss_fitnet', 'distill.loss_at']
     plot_training_curves(str(tmp_path), str(tmp_path / 'curves.png'))
     assert osp.isfile(tmp_path / 'curves.png')
 

@@ -1,5 +1,4 @@
 from .attention_transfer_loss import AttentionTransferLoss, spatial_attention
-from .dist_loss import DISTLoss
 from .distill_schedule import (DEFAULT_SCHEDULE, DistillSchedule,
                                build_distill_schedule, distill_weight,
                                distill_weight_by_epoch,
@@ -9,8 +8,7 @@ from .overhaul_loss import OverhaulLoss, bn_margin
 from .pixel_kl_div_loss import PixelKLDivLoss
 
 __all__ = [
-    'AttentionTransferLoss', 'DISTLoss', 'FitNetLoss', 'OverhaulLoss',
-    'PixelKLDivLoss',
+    'AttentionTransferLoss', 'FitNetLoss', 'OverhaulLoss', 'PixelKLDivLoss',
     'bn_margin', 'spatial_attention', 'DistillSchedule', 'DEFAULT_SCHEDULE',
     'build_distill_schedule', 'model_distill_schedule', 'distill_weight',
     'distill_weight_by_epoch'

@@ -1,10 +1,5 @@
 """Argument checks shared by the distillation losses."""
 from numbers import Real
-from typing import Optional, Tuple
-
-import torch.nn as nn
-import torch.nn.functional as F
-from torch import Tensor
 
 from frskd_seg.utils.errors import ConfigError
 
@@ -40,81 +35,3 @@ def check_channel_pairs(student_channels, teacher_channels) -> None:
         raise ConfigError(
             f'student_channels {list(student_channels)} and '
             f'teacher_channels {list(teacher_channels)} differ in length')
-
-
-#: where a logit loss compares the two maps
-LOGIT_RESOLUTIONS = ('student', 'label')
-
-
-def check_resolution(resolution, loss_name: str) -> str:
-    """``resolution`` if it is one of :data:`LOGIT_RESOLUTIONS`."""
-    if resolution not in LOGIT_RESOLUTIONS:
-        raise ConfigError(f'{loss_name}: resolution must be one of '
-                          f'{LOGIT_RESOLUTIONS}, got {resolution!r}')
-    return resolution
-
-
-def logits_at(student_logits: Tensor, teacher_logits: Tensor,
-              resolution: str, seg_label: Optional[Tensor],
-              loss_name: str) -> Tuple[Tensor, Tensor]:
-    """Both logits in float32, the teacher's detached, at one size:
-    ``'student'``: the student's, the teacher's average-pooled to it (each
-    student position gets the mean of the teacher's logits over the area it
-    covers); ``'label'``: ``seg_label``'s (the input size in training), both
-    upsampled bilinearly.
-
-    Shapes:
-        (B, K, h, w) and (B, K, h', w'), ``seg_label`` (B, [1,] H, W) ->
-        two (B, K, h, w) or (B, K, H, W) tensors.
-    """
-    if (student_logits.dim() != 4 or teacher_logits.dim() != 4
-            or teacher_logits.shape[:2] != student_logits.shape[:2]):
-        raise ValueError(
-            f'{loss_name}: student logits {tuple(student_logits.shape)} and '
-            f'teacher logits {tuple(teacher_logits.shape)} must both be (B, '
-            'num_classes, H, W) with the same B and num_classes')
-    zs = student_logits.float()
-    zt = teacher_logits.detach().float()
-    if resolution == 'student':
-        if zt.shape[2:] != zs.shape[2:]:
-            zt = F.adaptive_avg_pool2d(zt, zs.shape[2:])
-        return zs, zt
-    if seg_label is None:
-        raise ValueError(f"{loss_name}: resolution='label' needs the label "
-                         '(seg_label) to take the loss at its size')
-    size = tuple(seg_label.shape[-2:])
-    if zs.shape[2:] != size:
-        zs = F.interpolate(zs, size=size, mode='bilinear',
-                           align_corners=False)
-    if zt.shape[2:] != size:
-        zt = F.interpolate(zt, size=size, mode='bilinear',
-                           align_corners=False)
-    return zs, zt
-
-
-class LogitLoss(nn.Module):
-    """What the logit distillation terms share: a temperature τ > 0, a
-    weight, where the two logit maps are compared (:func:`logits_at`) and
-    the term's key in the loss dict."""
-
-    def __init__(self, tau: float, loss_weight: float, resolution: str,
-                 loss_name: str):
-        super().__init__()
-        if not isinstance(tau, Real) or tau <= 0:
-            raise ConfigError(f'{loss_name}: tau must be a number > 0, got '
-                              f'{tau!r}')
-        self.tau = float(tau)
-        self.loss_weight = check_loss_weight(loss_weight, loss_name)
-        self.resolution = check_resolution(resolution, loss_name)
-        self._loss_name = loss_name
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
-
-    def logits(self, student_logits: Tensor, teacher_logits: Tensor,
-               seg_label: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
-        """Both logits in float32 at :attr:`resolution`, the teacher's
-        detached (:func:`logits_at`)."""
-        return logits_at(student_logits, teacher_logits, self.resolution,
-                         seg_label, self._loss_name)

@@ -4,8 +4,7 @@ and the defaults a dict without ``type`` updates."""
 import pytest
 import torch
 
-from frskd_seg.models.losses import (AttentionTransferLoss, DISTLoss,
-                                     PixelKLDivLoss)
+from frskd_seg.models.losses import AttentionTransferLoss, PixelKLDivLoss
 from frskd_seg.models.segmentors import describe_recipe
 from frskd_seg.utils.errors import ConfigError
 from tests.conftest import build_model
@@ -57,8 +56,8 @@ def test_a_loss_without_type_updates_the_default(tiny_frskd_cfg):
     assert model.loss_feat.p == 1.0
     assert model.loss_feat.loss_weight == 100.0  # the default beta
     # with a type the dict replaces the default: its own defaults apply
-    tiny_frskd_cfg.loss_kd = dict(type='DISTLoss', tau=2.0)
-    assert build_model(tiny_frskd_cfg).loss_kd.resolution == 'student'
+    tiny_frskd_cfg.loss_feat = dict(type='AttentionTransferLoss', p=1.0)
+    assert build_model(tiny_frskd_cfg).loss_feat.loss_weight == 1.0
 
 
 def test_the_default_recipe_trains_both_losses(tiny_frskd_cfg):
@@ -82,7 +81,7 @@ def test_several_terms_per_slot_each_applied(tiny_frskd_cfg, batch,
     with the self-teacher."""
     cfg = tiny_frskd_cfg
     cfg.loss_kd = [dict(type='PixelKLDivLoss', tau=2.0),
-                   dict(type='DISTLoss', resolution='label')]
+                   dict(type='PixelKLDivLoss', loss_name='loss_kd_tau1')]
     cfg.loss_feat = [dict(type='AttentionTransferLoss', loss_weight=50.0),
                      dict(type='FitNetLoss', loss_weight=2.0)]
     model = build_model(cfg).eval()
@@ -95,7 +94,7 @@ def test_several_terms_per_slot_each_applied(tiny_frskd_cfg, batch,
         zs, zt = model.decode_head(feats), model.teacher_head(refined)
         expected = {
             'loss_kd': PixelKLDivLoss(tau=2.0)(zs, zt, label),
-            'loss_dist': DISTLoss(resolution='label')(zs, zt, label),
+            'loss_kd_tau1': PixelKLDivLoss()(zs, zt, label),
             'loss_at': 50.0 * AttentionTransferLoss()(list(feats),
                                                       list(refined)),
             'loss_fitnet': model.loss_feat[1](list(feats), list(refined)),
@@ -108,7 +107,8 @@ def test_several_terms_per_slot_each_applied(tiny_frskd_cfg, batch,
         f.shape[1] for f in feats]
     assert not any(k.startswith('loss_feat.')
                    for k in model.student_state_dict())
-    assert "DISTLoss(tau=1.0" in describe_recipe(model)
+    assert 'PixelKLDivLoss(tau=2.0' in describe_recipe(model)
+    assert 'PixelKLDivLoss(tau=1.0' in describe_recipe(model)
     assert 'FitNetLoss' in describe_recipe(model)
 
 
