@@ -1,6 +1,5 @@
 """Attention-transfer feature distillation, the β term (docs/method.md,
 Losses)."""
-from numbers import Real
 from typing import Sequence, Union
 
 import torch
@@ -8,9 +7,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
-from .utils import check_feature_pairs, check_loss_weight
+from .utils import check_feature_pairs, check_loss_weight, check_positive
 
 Feats = Union[Tensor, Sequence[Tensor]]
 
@@ -61,9 +59,7 @@ class AttentionTransferLoss(nn.Module):
     def __init__(self, p: float = 2.0, loss_weight: float = 1.0,
                  loss_name: str = 'loss_at'):
         super().__init__()
-        if not isinstance(p, Real) or p <= 0:
-            raise ConfigError(f'{loss_name}: p must be a number > 0, got {p!r}')
-        self.p = float(p)
+        self.p = check_positive(p, 'p', loss_name)
         self.loss_weight = check_loss_weight(loss_weight, loss_name)
         self._loss_name = loss_name
 

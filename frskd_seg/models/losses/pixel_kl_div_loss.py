@@ -1,5 +1,4 @@
 """Per-pixel soft-label distillation (docs/method.md, Losses, the α term)."""
-from numbers import Real
 from typing import Tuple
 
 import torch
@@ -8,9 +7,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
-from frskd_seg.utils.errors import ConfigError
 from mmseg.registry import MODELS
-from .utils import check_loss_weight
+from .utils import check_loss_weight, check_positive
 
 
 @MODELS.register_module()
@@ -40,10 +38,7 @@ class PixelKLDivLoss(nn.Module):
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0,
                  loss_name: str = 'loss_kd'):
         super().__init__()
-        if not isinstance(tau, Real) or tau <= 0:
-            raise ConfigError(f'{loss_name}: tau must be a number > 0, got '
-                              f'{tau!r}')
-        self.tau = float(tau)
+        self.tau = check_positive(tau, 'tau', loss_name)
         self.loss_weight = check_loss_weight(loss_weight, loss_name)
         self._loss_name = loss_name
 

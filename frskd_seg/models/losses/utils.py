@@ -13,6 +13,15 @@ def check_loss_weight(loss_weight, loss_name: str = 'loss') -> float:
     return float(loss_weight)
 
 
+def check_positive(value, name: str, loss_name: str) -> float:
+    """``value`` as a float; a ValueError naming the loss and the argument
+    unless it is a number > 0."""
+    if not isinstance(value, Real) or value <= 0:
+        raise ConfigError(f'{loss_name}: {name} must be a number > 0, got '
+                          f'{value!r}')
+    return float(value)
+
+
 def check_feature_pairs(loss_name: str, student_feats, teacher_feats,
                         num_levels: int) -> None:
     """Same number of levels (``num_levels``) and spatial sizes."""
