@@ -22,4 +22,4 @@ demo: setup
 # backbone, the runs and the report
 clean-demo:
 	rm -rf data/voc0712_demo data/voc_pretrain work_dirs/frskd_demo \
-		work_dirs/pretrain_demo checkpoints/demo_r18_backbone.pth
+		work_dirs/pretrain_demo_i1000 checkpoints/demo_r18_backbone_i1000.pth

@@ -1,10 +1,11 @@
 """Pretrain the CPU demo's backbone, as ImageNet weights are for the paper.
 
-    python tools/pretrain_demo_backbone.py [checkpoints/demo_r18_backbone.pth]
+    python tools/pretrain_demo_backbone.py [checkpoints/demo_r18_backbone_i1000.pth]
 
 Makes a synthetic VOC-layout data set of its own (another seed and more
 images than the demo's, never used for evaluation), trains the demo baseline
-(``configs/demo/deeplab_r18_voc_demo.py``) on it with tools/train.py, and
+(``configs/demo/deeplab_r18_voc_demo.py``) on it with tools/train.py for
+``--iters`` iterations (1000, its poly schedule ending there), and
 writes the backbone's weights alone to the output checkpoint, which
 ``configs/demo/frskd_deeplab_r18_voc_demo_pretrained.py`` (and its baseline
 twin) starts from; run again after a stop, it resumes the pretraining
@@ -33,15 +34,19 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         'out', nargs='?',
-        default=osp.join(REPO, 'checkpoints', 'demo_r18_backbone.pth'))
+        help='the backbone checkpoint (default: checkpoints/'
+        'demo_r18_backbone_i<iters>.pth, the demo config\'s at the default '
+        'iterations)')
     parser.add_argument(
         '--data-root', default=osp.join(REPO, 'data', 'voc_pretrain'),
         help='where the pretraining data set is made')
     parser.add_argument(
-        '--work-dir', default=osp.join(REPO, 'work_dirs', 'pretrain_demo'))
+        '--work-dir',
+        help='the pretraining run (default: work_dirs/pretrain_demo_i<iters>'
+        '; a stopped run resumes there)')
     parser.add_argument('--images', type=int, default=400,
                         help='training images of the pretraining set')
-    parser.add_argument('--iters', type=int, default=2000)
+    parser.add_argument('--iters', type=int, default=1000)
     parser.add_argument('--data-seed', type=int, default=1000,
                         help='seed of the pretraining set (the demo set '
                         'uses 0)')
@@ -59,6 +64,14 @@ def main():
         raise SystemExit(f'--images must be >= 2, got {args.images}')
     if args.threads < 1:
         raise SystemExit(f'--threads must be >= 1, got {args.threads}')
+    if args.iters < 1:
+        raise SystemExit(f'--iters must be >= 1, got {args.iters}')
+    # named by their length: a backbone or a stopped run of another length
+    # is never taken for this one
+    args.out = args.out or osp.join(
+        REPO, 'checkpoints', f'demo_r18_backbone_i{args.iters}.pth')
+    args.work_dir = args.work_dir or osp.join(
+        REPO, 'work_dirs', f'pretrain_demo_i{args.iters}')
     half = args.images // 2
     # trained on: VOC2007 train+val and VOC2012 train; tiny test/val splits
     # only keep the demo's data protocol and its periodic validation cheap

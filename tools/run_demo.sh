@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
 CONFIG=configs/demo/frskd_deeplab_r18_voc_demo_pretrained.py
-BACKBONE=checkpoints/demo_r18_backbone.pth
+BACKBONE=checkpoints/demo_r18_backbone_i1000.pth
 DATA="${DEMO_DATA:-data/voc0712_demo}"
 WORK_DIR="${DEMO_WORK_DIR:-work_dirs/frskd_demo}"
 SEED="${DEMO_SEED:-0}"

@@ -6,7 +6,7 @@ demo model on a separate synthetic data set and keeps only its backbone, in a
 small checkpoint that a config loads the usual mmengine way::
 
     model = dict(backbone=dict(init_cfg=dict(
-        type='Pretrained', checkpoint='checkpoints/demo_r18_backbone.pth')))
+        type='Pretrained', checkpoint='checkpoints/demo_r18_backbone_i1000.pth')))
 """
 import os
 import os.path as osp
