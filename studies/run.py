@@ -1,6 +1,7 @@
 """One training run of a gain study (an arm at a seed, in its own folder):
 trained or resumed in a subprocess with the environment it started in,
 evaluated and diagnosed with caching."""
+import contextlib
 import copy
 import json
 import os
@@ -19,6 +20,26 @@ from .run_environment import differences_text, environment_differences
 
 #: where a run started from another's warm-up-end checkpoint names it
 WARM_START_FILE = 'warm_start_from'
+
+#: the CPU threads every evaluation and diagnosis runs on, whatever the
+#: environment's OMP_NUM_THREADS or core count: the thread count changes the
+#: floating-point sums, and with them a class's IoU (by 0.01 on one demo
+#: checkpoint's test split, 1 thread against 2); 2, the count the studies of
+#: docs/results.md evaluated on
+EVAL_THREADS = 2
+
+
+@contextlib.contextmanager
+def cpu_threads(count: int):
+    """torch's intra-op CPU threads set to ``count`` inside, restored
+    after."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def evaluator(teacher: bool, classwise: bool = False) -> List[dict]:
@@ -152,8 +173,9 @@ class Run:
 
     def _cached(self, filename: str, iters: Sequence[int],
                 splits: Sequence[str], compute) -> dict:
-        """``{split: {iter: compute(split, checkpoint)}}``, cached in
-        ``work_dir/filename`` (each result written as it comes)."""
+        """``{split: {iter: compute(split, checkpoint)}}``, computed on
+        :data:`EVAL_THREADS` CPU threads and cached in ``work_dir/filename``
+        (each result written as it comes)."""
         path = osp.join(self.work_dir, filename)
         cache = {}
         if osp.isfile(path):
@@ -163,8 +185,9 @@ class Run:
             for it in iters:
                 if str(it) in cache.get(split, {}):
                     continue
-                cache.setdefault(split, {})[str(it)] = compute(
-                    split, self.checkpoint(it))
+                with cpu_threads(EVAL_THREADS):
+                    cache.setdefault(split, {})[str(it)] = compute(
+                        split, self.checkpoint(it))
                 with open(path, 'w') as f:
                     json.dump(cache, f, indent=1)
         return cache

@@ -344,6 +344,23 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
                   warm_start_from=base_runs, echo=messages.append)
 
 
+def test_evaluations_run_on_the_pinned_thread_count(tmp_path, monkeypatch):
+    from studies import run as study_run
+    seen = []
+    monkeypatch.setattr(
+        study_run, 'evaluate_checkpoint',
+        lambda *args, **kwargs: seen.append(torch.get_num_threads()) or {})
+    run = study_run.Run('twin', 0, Config(), str(tmp_path))
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # as under OMP_NUM_THREADS=1
+    try:
+        run.evaluate([1, 2], ['val', 'test'])
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [study_run.EVAL_THREADS] * 4 and seen[0] == 2
+
+
 @pytest.mark.parametrize('gpus', [1, 4])
 def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
     """tools/train.py per run (torchrun --launcher pytorch on several GPUs),
