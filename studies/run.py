@@ -126,6 +126,11 @@ class Run:
         config = osp.join(self.work_dir, 'config.py')
         cfg = copy.deepcopy(self.cfg)
         cfg.randomness = dict(cfg.get('randomness', {}), seed=self.seed)
+        # no validation inside the training: the study evaluates every
+        # checkpoint afterwards, on both splits (:meth:`evaluate`); with
+        # RNGStateHook (every shipped config) the training is the same, bit
+        # for bit, as with validations
+        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
         cfg.dump(config)
         if self.warm_start and not osp.isfile(
                 osp.join(self.work_dir, 'last_checkpoint')):

@@ -402,8 +402,11 @@ def test_run_command_and_progress(tmp_path, monkeypatch, gpus):
         # the installed package's entry point, not a checkout's tools/
         assert cmd[:3] == ['py', '-m', 'frskd_seg.cli.train']
         assert '--launcher' not in cmd
-    assert Config.fromfile(str(tmp_path / 'run' / 'config.py')
-                           ).randomness.seed == 3
+    trained = Config.fromfile(str(tmp_path / 'run' / 'config.py'))
+    assert trained.randomness.seed == 3
+    # validated afterwards, not inside the training; evaluated on its own
+    assert trained.val_cfg is None and trained.val_dataloader is None
+    assert run.cfg.val_dataloader is not None
     assert echoed == ['    frskd seed 3: Iter(train) [ 200/2000]  lr: 1',
                       '    frskd seed 3: Iter(val) [30/30]  mIoU: 50.0']
     assert run.finished
