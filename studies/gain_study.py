@@ -279,7 +279,11 @@ def run_study(frskd_cfg: Config,
             run.train(python, echo, gpus, threads, environment)
     evals = {arm: {} for arm in arms}
     diagnostics = {}
-    for run in runs:
+    frskd_runs = {run.seed: run for run in runs if run.arm == 'frskd'}
+    for run in runs:  # each seed's FRSKD run first
+        if run.arm == 'twin' and baseline_cfg is None and warmup < max_iters:
+            # until distillation starts the twin is its FRSKD run's student
+            run.take_student_evaluation(frskd_runs[run.seed], warmup)
         ev = run.evaluate(sorted({warmup, run.max_iters}), splits)
         # a twin trained longer (--twin-cfg-options) is compared at its end
         evals[run.arm][run.seed] = ev = {

@@ -182,10 +182,7 @@ class Run:
         :data:`EVAL_THREADS` CPU threads and cached in ``work_dir/filename``
         (each result written as it comes)."""
         path = osp.join(self.work_dir, filename)
-        cache = {}
-        if osp.isfile(path):
-            with open(path) as f:
-                cache = json.load(f)
+        cache = _read_json(path)
         for split in splits:
             for it in iters:
                 if str(it) in cache.get(split, {}):
@@ -215,20 +212,52 @@ class Run:
             return
         with open(marker) as f:
             start = f.read().strip()
-        base_eval = osp.join(osp.dirname(start), 'eval.json')
         it = osp.splitext(osp.basename(start))[0].split('_')[-1]
-        if not osp.isfile(base_eval):
+        base = _read_json(osp.join(osp.dirname(start), 'eval.json'))
+        self._add_evaluations({split: by_iter[it] for split, by_iter in
+                               base.items() if it in by_iter}, it)
+
+    def take_student_evaluation(self, other: 'Run', it: int) -> bool:
+        """Take ``other``'s evaluation of its student at ``it`` (its metrics
+        without ``teacher/*``, on every split it evaluated and this run has
+        not) into this run's cache, where this run's checkpoint at ``it``
+        holds exactly the weights ``other``'s holds under the same names:
+        the same student, bit for bit. It predicts the same, so its metrics
+        are the same, where the two runs evaluate alike (the caller's part:
+        a twin derived from ``other``'s config). A twin and its FRSKD run
+        hold the same student until distillation starts (the self-teacher's
+        CE detached). Returns whether it was taken."""
+        import torch
+        from frskd_seg.utils.checkpoint import load_local_checkpoint
+        mine = _read_json(osp.join(self.work_dir, 'eval.json'))
+        theirs = {
+            split: by_iter[str(it)] for split, by_iter in _read_json(
+                osp.join(other.work_dir, 'eval.json')).items()
+            if str(it) in by_iter and str(it) not in mine.get(split, {})}
+        if not theirs:
+            return False
+        weights, student = (
+            load_local_checkpoint(run.checkpoint(it),
+                                  map_location='cpu')['state_dict']
+            for run in (self, other))
+        if not all(k in student and student[k].shape == v.shape
+                   and torch.equal(student[k], v) for k, v in weights.items()):
+            return False
+        self._add_evaluations(
+            {split: {k: v for k, v in metrics.items()
+                     if not k.startswith('teacher/')}
+             for split, metrics in theirs.items()}, str(it))
+        return True
+
+    def _add_evaluations(self, found: Dict[str, dict], it: str) -> None:
+        """``found`` (``{split: metrics}`` at iteration ``it``) into
+        eval.json, where it has none of its own."""
+        if not found:
             return
-        with open(base_eval) as f:
-            base = json.load(f)
         path = osp.join(self.work_dir, 'eval.json')
-        cache = {}
-        if osp.isfile(path):
-            with open(path) as f:
-                cache = json.load(f)
-        for split, by_iter in base.items():
-            if it in by_iter and it not in cache.get(split, {}):
-                cache.setdefault(split, {})[it] = by_iter[it]
+        cache = _read_json(path)
+        for split, metrics in found.items():
+            cache.setdefault(split, {}).setdefault(it, metrics)
         with open(path, 'w') as f:
             json.dump(cache, f, indent=1)
 
@@ -239,6 +268,14 @@ class Run:
         return self._cached(
             'diagnostics.json', iters, splits,
             lambda split, ckpt: diagnose_checkpoint(self.cfg, ckpt, split))
+
+
+def _read_json(path: str) -> dict:
+    """The JSON object in ``path``; {} where there is no file."""
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
 
 
 def _recorded_environment(work_dir: str) -> Optional[Dict[str, str]]:

@@ -208,7 +208,7 @@ def synthetic_voc(tmp_path_factory):
     make_synthetic_voc0712(
         root,
         SplitSizes(voc07_train=4, voc07_val=4, voc07_test=4, voc12_train=6,
-                   voc12_val=2, voc07_unlabeled=8, voc12_unlabeled=6),
+                   voc12_val=2),
         image_size=(72, 96),
         seed=1)
     return root

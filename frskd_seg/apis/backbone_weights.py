@@ -42,7 +42,9 @@ def save_backbone_weights(checkpoint: str, out: str,
                           f'its keys start with: '
                           f'{sorted({k.split(".")[0] for k in state})}')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    # the source by its file name alone: the same weights written from
+    # another folder are the same bytes (studies key their runs by them)
     torch.save(dict(state_dict=weights,
-                    meta=dict(source=osp.abspath(checkpoint),
+                    meta=dict(source=osp.basename(checkpoint),
                               prefix=prefix)), out)
     return len(weights)

@@ -11,11 +11,6 @@ the tools) are exercised on data generated here::
       VOC2012/JPEGImages/2007_000033.jpg ...
       VOC2012/SegmentationClass/...
       VOC2012/ImageSets/Segmentation/{train,val,trainval}.txt
-      VOC20xx/ImageSets/Main/{train,val,trainval}.txt  (+ VOC2007 test.txt)
-
-As in VOC, ``ImageSets/Main`` lists more images than have masks: each year's
-``JPEGImages`` also holds images without a mask (listed in ``ImageSets/Main``
-only), six times the year's labeled training images by default.
 
 Scenes are not trivial: a textured, shaded background and one to four objects
 of several classes, each a random ellipse, rectangle or polygon with its
@@ -69,10 +64,6 @@ class SplitSizes:
     voc07_test: int = 300
     voc12_train: int = 60
     voc12_val: int = 200
-    #: images without a mask (``ImageSets/Main`` only): six times each
-    #: year's labeled training images
-    voc07_unlabeled: int = 360
-    voc12_unlabeled: int = 360
 
 
 def _class_appearance(num_object_classes: int,
@@ -194,9 +185,8 @@ def _write_pair(year_dir: str, name: str, img: np.ndarray, label: np.ndarray,
     png.save(osp.join(year_dir, 'SegmentationClass', f'{name}.png'))
 
 
-def _write_list(year_dir: str, split: str, names: Sequence[str],
-                task: str = 'Segmentation') -> None:
-    path = osp.join(year_dir, 'ImageSets', task, f'{split}.txt')
+def _write_list(year_dir: str, split: str, names: Sequence[str]) -> None:
+    path = osp.join(year_dir, 'ImageSets', 'Segmentation', f'{split}.txt')
     with open(path, 'w') as f:
         f.write(''.join(f'{n}\n' for n in names))
 
@@ -218,8 +208,7 @@ def make_synthetic_voc0712(root: str,
         seed (int): Seed of the generator; same seed, same files.
 
     Returns:
-        dict: Number of images written per split, e.g. ``'VOC2007/test'``,
-        and per pool (``'VOC2007/unlabeled'``).
+        dict: Number of images written per split, e.g. ``'VOC2007/test'``.
     """
     if not 1 <= num_object_classes <= 20:
         raise ValueError('num_object_classes must be in 1..20, got '
@@ -246,12 +235,10 @@ def make_synthetic_voc0712(root: str,
         'VOC2012': [('train', sizes.voc12_train), ('val', sizes.voc12_val)],
     }
     index = 0
-    segmentation = {}
     for year, splits in plan.items():
         year_dir = osp.join(root, year)
         for sub in ('JPEGImages', 'SegmentationClass',
-                    osp.join('ImageSets', 'Segmentation'),
-                    osp.join('ImageSets', 'Main')):
+                    osp.join('ImageSets', 'Segmentation')):
             os.makedirs(osp.join(year_dir, sub), exist_ok=True)
         names_by_split = {}
         for split, count in splits:
@@ -267,31 +254,6 @@ def make_synthetic_voc0712(root: str,
         trainval = names_by_split['train'] + names_by_split['val']
         _write_list(year_dir, 'trainval', trainval)
         counts[f'{year}/trainval'] = len(trainval)
-        segmentation[year] = names_by_split
-    # The unlabeled pool comes after every labeled image, from a stream of
-    # its own: the labeled files are those of a set made without it.
-    pool_rng = np.random.default_rng([seed, 1])
-    pool_sizes = {'VOC2007': sizes.voc07_unlabeled,
-                  'VOC2012': sizes.voc12_unlabeled}
-    for year, count in pool_sizes.items():
-        year_dir = osp.join(root, year)
-        pool = []
-        for _ in range(count):
-            index += 1
-            img, _ = scene(pool_rng)
-            _write_image(year_dir, _voc_name(year, index), img)
-            pool.append(_voc_name(year, index))
-        seg = segmentation[year]
-        # as in VOC: Main's train/val hold the segmentation train/val images
-        # and the pool split between them; VOC2007's test is its own
-        main = dict(train=seg['train'] + pool[:count // 2],
-                    val=seg['val'] + pool[count // 2:])
-        main['trainval'] = main['train'] + main['val']
-        if 'test' in seg:
-            main['test'] = seg['test']
-        for split, names in main.items():
-            _write_list(year_dir, split, sorted(names), task='Main')
-        counts[f'{year}/unlabeled'] = count
     with open(osp.join(root, MARKER), 'w') as f:
         f.write(f'seed={seed} num_object_classes={num_object_classes}\n')
     return counts

@@ -30,6 +30,13 @@ def test_backbone_round_trip_through_pretrained_init(tiny_baseline_cfg,
                 if k.startswith('backbone.')}
     assert count == len(expected) == len(saved)
     assert all(torch.equal(saved[k], v) for k, v in expected.items())
+    # the same weights written from another folder: the same bytes
+    (tmp_path / 'elsewhere').mkdir()
+    moved = tmp_path / 'elsewhere' / 'iter_2.pth'
+    moved.write_bytes(full.read_bytes())
+    again = tmp_path / 'elsewhere' / 'backbone.pth'
+    save_backbone_weights(str(moved), str(again))
+    assert again.read_bytes() == out.read_bytes()
 
     # the pretrained demo config's init_cfg, pointed at the file
     model_cfg = Config.fromfile(PRETRAINED_DEMO).model

@@ -4,6 +4,7 @@ import copy
 import glob
 import json
 import math
+import os
 import os.path as osp
 
 import pytest
@@ -237,11 +238,11 @@ def assert_warm_start_exact(cfg, base_runs, work_dir):
     finally:
         study_run.evaluate_checkpoint = evaluate
     assert any('from the warm-up end of' in m for m in messages)
-    # the warm-up-end checkpoint is the base's: its evaluation is reused
-    # (the twin, trained in this study's own runs folder, evaluates both)
+    # the warm-up-end checkpoint is the base's: its evaluation is reused;
+    # the twin (trained in this study's own runs folder) holds the same
+    # student there and takes its evaluation too
     assert sorted(evaluated) == sorted(
-        [('iter_2.pth', sp) for sp in ('val', 'test')] * 2
-        + [('iter_1.pth', sp) for sp in ('val', 'test')])
+        [('iter_2.pth', sp) for sp in ('val', 'test')] * 2)
     run_study(cfg, [0], str(work_dir / 'scratch'), threads=1,
               diagnose=False, echo=messages.append)
     warm_eval, scratch_eval = (json.load(open(path)) for [path] in (
@@ -280,6 +281,12 @@ def test_tiny_study_end_to_end_and_cached(synthetic_voc, tmp_path):
     assert set(evals['test']) == {'1', '2'}
     assert 'teacher/mIoU' in evals['test']['2']
     assert 'IoU.background' in saved['evals']['twin']['0']['val']['2']
+    # until distillation starts the twin is the FRSKD run's student: its
+    # warm-up-end evaluation is that student's, not computed again
+    for split in ('val', 'test'):
+        student = {k: v for k, v in evals[split]['1'].items()
+                   if not k.startswith('teacher/')}
+        assert saved['evals']['twin']['0'][split]['1'] == student
     # the diagnostics score the same predictions as the evaluation (mmseg's
     # IoUMetric rounds to 2 decimals), on the training images too
     diag = result.diagnostics[0]
@@ -359,6 +366,33 @@ def test_evaluations_run_on_the_pinned_thread_count(tmp_path, monkeypatch):
     finally:
         torch.set_num_threads(before)
     assert seen == [study_run.EVAL_THREADS] * 4 and seen[0] == 2
+
+
+def test_a_twin_takes_the_evaluation_of_the_same_student(tmp_path):
+    from studies import run as study_run
+    frskd = study_run.Run('frskd', 0, Config(), str(tmp_path / 'frskd'))
+    twin = study_run.Run('twin', 0, Config(), str(tmp_path / 'twin'))
+    student = {'backbone.w': torch.arange(4.), 'decode_head.b': torch.ones(2)}
+    for run, weights in ((frskd, dict(student, **{
+            'self_teacher.w': torch.zeros(3)})), (twin, student)):
+        os.makedirs(run.work_dir)
+        torch.save(dict(state_dict=weights), run.checkpoint(5))
+    metrics = {'mIoU': 50.0, 'IoU.cat': 40.0, 'teacher/mIoU': 60.0}
+    with open(osp.join(frskd.work_dir, 'eval.json'), 'w') as f:
+        json.dump({'val': {'5': metrics}, 'test': {'5': metrics}}, f)
+    assert twin.take_student_evaluation(frskd, 5)
+    with open(osp.join(twin.work_dir, 'eval.json')) as f:
+        taken = json.load(f)
+    assert taken == {split: {'5': {'mIoU': 50.0, 'IoU.cat': 40.0}}
+                     for split in ('val', 'test')}
+    # nothing left to take: the checkpoints are not read again
+    assert not twin.take_student_evaluation(frskd, 5)
+    # another student (one weight apart) takes nothing
+    os.remove(osp.join(twin.work_dir, 'eval.json'))
+    torch.save(dict(state_dict=dict(student, **{
+        'backbone.w': torch.tensor([0., 1., 2., 3.5])})), twin.checkpoint(5))
+    assert not twin.take_student_evaluation(frskd, 5)
+    assert not osp.isfile(osp.join(twin.work_dir, 'eval.json'))
 
 
 @pytest.mark.parametrize('gpus', [1, 4])
