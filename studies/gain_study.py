@@ -229,6 +229,7 @@ def run_study(frskd_cfg: Config,
               jobs: int = 1,
               diagnose: bool = True,
               warm_start_from: Optional[str] = None,
+              warmup_eval: bool = True,
               echo=print) -> StudyResult:
     """Train and evaluate both arms for every seed (resumably), then write
     ``report.md``, ``report.png`` and ``study.json`` in ``work_dir``.
@@ -238,6 +239,10 @@ def run_study(frskd_cfg: Config,
     ``diagnose`` the diagnostics of the FRSKD runs
     (:mod:`.distill_diagnostics`) on the training images and the study's
     splits.
+
+    ``warmup_eval=False`` evaluates each run at its end alone: the
+    self-teacher's lead at the warm-up end is left out of the report (the
+    demo's table), the rest is the same.
 
     ``warm_start_from``: the runs directory of another FRSKD config
     (``RUNS/<key>``) whose runs this study's FRSKD runs equal until the end
@@ -281,10 +286,13 @@ def run_study(frskd_cfg: Config,
     diagnostics = {}
     frskd_runs = {run.seed: run for run in runs if run.arm == 'frskd'}
     for run in runs:  # each seed's FRSKD run first
-        if run.arm == 'twin' and baseline_cfg is None and warmup < max_iters:
+        if (warmup_eval and run.arm == 'twin' and baseline_cfg is None
+                and warmup < max_iters):
             # until distillation starts the twin is its FRSKD run's student
             run.take_student_evaluation(frskd_runs[run.seed], warmup)
-        ev = run.evaluate(sorted({warmup, run.max_iters}), splits)
+        ev = run.evaluate(
+            sorted({warmup, run.max_iters} if warmup_eval else
+                   {run.max_iters}), splits)
         # a twin trained longer (--twin-cfg-options) is compared at its end
         evals[run.arm][run.seed] = ev = {
             sp: {**by_iter, str(max_iters): by_iter[str(run.max_iters)]}

@@ -44,7 +44,11 @@ def run_environment() -> Dict[str, str]:
 
 
 def python_environment(python: str = sys.executable) -> Dict[str, str]:
-    """:func:`run_environment` of the interpreter ``python``."""
+    """:func:`run_environment` of the interpreter ``python``: this one's,
+    asked here, for this interpreter (as it names itself); another's, asked
+    through a subprocess."""
+    if python == sys.executable:
+        return run_environment()
     out = subprocess.run(
         [python, '-m', 'studies.run_environment'], check=True,
         capture_output=True, text=True,

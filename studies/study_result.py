@@ -42,6 +42,10 @@ def interval_text(mean: float, ci: float) -> str:
     return 'n/a' if math.isnan(ci) else f'[{mean - ci:+.2f}, {mean + ci:+.2f}]'
 
 
+def _signed(value: float) -> str:
+    return 'n/a' if math.isnan(value) else f'{value:+.2f}'
+
+
 def detectable_text(detectable: float) -> str:
     return 'n/a' if math.isnan(detectable) else f'{detectable:.2f}'
 
@@ -136,6 +140,13 @@ class StudyResult:
                     correlation=correlation,
                     gain_sd=float(np.std(self.gains(split), ddof=1)))
 
+    def evaluated_at(self, it: int) -> bool:
+        """Whether every run was evaluated at iteration ``it`` on every
+        split (a study may evaluate the end alone)."""
+        return all(str(it) in self.evals[arm][s][split]
+                   for arm in ('twin', 'frskd') for s in self.seeds
+                   for split in self.splits)
+
     def teacher_leads(self, split: str, it: int) -> List[float]:
         return [
             self.metric('frskd', s, split, 'teacher/mIoU', it) -
@@ -171,7 +182,8 @@ class StudyResult:
                     for s in self.seeds
                 ])),
                 lead_warmup=float(np.mean(
-                    self.teacher_leads(split, self.warmup))),
+                    self.teacher_leads(split, self.warmup)))
+                if self.evaluated_at(self.warmup) else math.nan,
                 lead_end=float(np.mean(
                     self.teacher_leads(split, self.max_iters))))
         return out
@@ -198,7 +210,7 @@ class StudyResult:
                 f'| {split} | {s["twin"]:.2f} | {s["student"]:.2f} | '
                 f'**{s["gain"]:+.2f}** {ci} | {detectable} | '
                 f'{s["teacher"]:.2f} | '
-                f'{s["lead_warmup"]:+.2f} | {s["lead_end"]:+.2f} |')
+                f'{_signed(s["lead_warmup"])} | {s["lead_end"]:+.2f} |')
         if n >= 2:
             lines += self._spread_lines()
         lines += ['', '## Per seed (mIoU at the end)', '']
@@ -301,9 +313,10 @@ class StudyResult:
         ax.set_title('per-class IoU gain, mean over seeds')
         ax = axes[2]
         for i, sp in enumerate(self.splits):
-            leads = [np.mean(self.teacher_leads(sp, it))
-                     for it in (self.warmup, self.max_iters)]
-            ax.plot([self.warmup, self.max_iters], leads, 'o-', label=sp)
+            its = [it for it in (self.warmup, self.max_iters)
+                   if self.evaluated_at(it)]
+            leads = [np.mean(self.teacher_leads(sp, it)) for it in its]
+            ax.plot(its, leads, 'o-', label=sp)
         ax.axhline(0, color='k', lw=0.8)
         ax.set_xlabel('iteration')
         ax.set_ylabel('teacher - student mIoU')

@@ -201,6 +201,16 @@ def test_study_result_statistics():
     assert '**+2.00** [-0.48, +4.48] | 3.10 |' in text
     assert '| test | 10.00 | 9.00 | 1.00 | 1.00 |' in text
     assert 'python tools/x.py' in text
+    # evaluated at the end alone: no lead at the warm-up end, the rest kept
+    for arm in result.evals.values():
+        for by_split in arm.values():
+            del by_split['test'][str(result.warmup)]
+    assert not result.evaluated_at(result.warmup)
+    end_only = result.summary()['test']
+    assert math.isnan(end_only['lead_warmup'])
+    assert end_only == pytest.approx(dict(summary, lead_warmup=math.nan),
+                                     nan_ok=True)
+    assert '| n/a | +1.00 |' in result.markdown('t')
 
 
 def test_spread_of_an_unpaired_student_and_of_one_seed():

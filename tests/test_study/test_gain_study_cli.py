@@ -9,10 +9,11 @@ import pytest
 from tests.conftest import DEMO_CONFIG, REPO
 
 
-@pytest.mark.parametrize('extra, diagnose', [([], True),
-                                             (['--no-diagnostics'], False)])
+@pytest.mark.parametrize('extra, diagnose, warmup_eval', [
+    ([], True, True), (['--no-diagnostics'], False, True),
+    (['--no-diagnostics', '--no-warmup-eval'], False, False)])
 def test_options_reach_the_study(tmp_path, monkeypatch, capsys, extra,
-                                 diagnose):
+                                 diagnose, warmup_eval):
     import studies.gain_study as gain_study
     calls = []
 
@@ -40,5 +41,6 @@ def test_options_reach_the_study(tmp_path, monkeypatch, capsys, extra,
     assert (kwargs['threads'], kwargs['jobs']) == (1, 2)
     assert kwargs['warm_start_from'] is None
     assert kwargs['diagnose'] is diagnose
+    assert kwargs['warmup_eval'] is warmup_eval
     assert '--no-diagnostics' in kwargs['commands'][0] or not extra
     assert 'FRSKD vs its twin' in capsys.readouterr().out

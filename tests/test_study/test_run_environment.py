@@ -1,6 +1,7 @@
 """The environment a run records: this interpreter's stack and torch's CPU
 kernels, the same when asked through a subprocess, and the differences of
 two named entry by entry."""
+import os.path as osp
 import sys
 
 import cv2
@@ -26,6 +27,10 @@ def test_this_interpreters_stack_and_kernels():
 
 
 def test_asked_of_an_interpreter_through_a_subprocess():
+    # the same interpreter under another name is asked through a subprocess
+    other_name = osp.join(osp.dirname(sys.executable), '.',
+                          osp.basename(sys.executable))
+    assert python_environment(other_name) == run_environment()
     assert python_environment(sys.executable) == run_environment()
 
 
