@@ -300,7 +300,8 @@ class StudyResult:
             teacher = self.metric('frskd', seed, split, 'teacher/mIoU')
             ax.plot([0, 1], [twin, student], 'o-', color='tab:blue')
             ax.plot([1.15], [teacher], 's', color='tab:orange')
-        ax.set_xticks([0, 1, 1.15], ['twin', 'FRSKD\nstudent', 'self-\nteacher'])
+        ax.set_xticks([0, 1, 1.15],
+                      ['twin', 'FRSKD\nstudent', 'self-\nteacher'])
         ax.set_ylabel(f'mIoU ({split})')
         ax.set_title('paired runs (one line per seed)')
         ax = axes[1]

@@ -94,8 +94,8 @@ def _texture(kind: str, period: int, h: int, w: int, angle: float):
         return 0.75 + 0.25 * ((np.floor(u / period) + np.floor(v / period)) %
                               2)
     if kind == 'dots':
-        d = (np.mod(u, period) - period / 2)**2 + (np.mod(v, period) -
-                                                     period / 2)**2
+        d = ((np.mod(u, period) - period / 2)**2 +
+             (np.mod(v, period) - period / 2)**2)
         return 1.0 - 0.3 * (d < (period / 3)**2)
     return np.ones((h, w), np.float32)
 
@@ -171,9 +171,8 @@ def _voc_name(year: str, index: int) -> str:
 
 
 def _write_image(year_dir: str, name: str, img: np.ndarray) -> None:
-    if not cv2.imwrite(
-            osp.join(year_dir, 'JPEGImages', f'{name}.jpg'), img,
-        [cv2.IMWRITE_JPEG_QUALITY, 92]):
+    path = osp.join(year_dir, 'JPEGImages', f'{name}.jpg')
+    if not cv2.imwrite(path, img, [cv2.IMWRITE_JPEG_QUALITY, 92]):
         raise OSError(f'could not write {name}.jpg under {year_dir}')
 
 

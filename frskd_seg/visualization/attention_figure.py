@@ -185,7 +185,7 @@ def _figure(maps: AttentionMaps, palette, title: str,
     names = classes or [str(i) for i in range(len(palette))]
     handles = [
         Patch(color=np.asarray(palette[i]) / 255,
-                                 label=names[i] if i < len(names) else str(i))
+              label=names[i] if i < len(names) else str(i))
         for i in shown_classes(maps) if i < len(palette)
     ]
     fig.legend(handles=handles, loc='lower center', ncol=min(len(handles), 8),

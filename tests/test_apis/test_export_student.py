@@ -96,10 +96,8 @@ def test_export_round_trip(trained, synthetic_voc, tmp_path):
         assert np.array_equal(logits.numpy(), theirs[f'arr_{i}'])
 
 
-
-
-def test_the_export_tool_prints_its_two_paths_and_no_warning(trained,
-                                                            tmp_path):
+def test_the_export_tool_prints_its_two_paths_and_no_warning(
+        trained, tmp_path):
     work_dir, _ = trained
     out = run_tool('tools/export_student.py', DEMO_CONFIG,
                    osp.join(work_dir, 'iter_8.pth'), str(tmp_path / 'out'))

@@ -73,8 +73,8 @@ def test_signal_writes_a_checkpoint_and_resume_is_exact(
     assert_resumed_like_uninterrupted(uninterrupted, work_dir)
 
 
-def test_sigterm_to_the_process_group_with_loader_workers(synthetic_voc,
-                                                        tmp_path):
+def test_sigterm_to_the_process_group_with_loader_workers(
+        synthetic_voc, tmp_path):
     """A scheduler's pre-emption signals the whole process group: the
     data-loader workers too. Training still stops with a checkpoint."""
     work_dir = str(tmp_path)

@@ -34,11 +34,11 @@ def test_detectable_effect_by_hand():
     # sd 1, n 3: (t_{0.975, 2} + t_{0.8, 2}) / sqrt(3); for 2 degrees of
     # freedom t_p = (2p - 1) / sqrt(2 p (1 - p)): t_{0.8} = 0.6 / sqrt(0.32)
     expected = (4.302653 + 0.6 / math.sqrt(0.32)) / math.sqrt(3)
-    assert detectable_effect([1.0, 2.0, 3.0]) == pytest.approx(expected,
-                                                              rel=1e-6)
+    assert detectable_effect([1.0, 2.0, 3.0]) == pytest.approx(
+        expected, rel=1e-6)
     # twice the spread, twice the effect; four times the seeds, about half
-    assert detectable_effect([2.0, 4.0, 6.0]) == pytest.approx(2 * expected,
-                                                              rel=1e-6)
+    assert detectable_effect([2.0, 4.0, 6.0]) == pytest.approx(
+        2 * expected, rel=1e-6)
     assert detectable_effect([1.0, 2.0, 3.0] * 4) < expected / 2
     assert math.isnan(detectable_effect([1.5]))
 

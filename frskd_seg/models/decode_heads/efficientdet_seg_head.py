@@ -36,8 +36,8 @@ class EfficientDetSegHead(BaseDecodeHead):
 
     def __init__(self, num_convs: int = 1, kernel_size: int = 3, **kwargs):
         if not isinstance(num_convs, Integral) or num_convs < 0:
-            raise ConfigError('EfficientDetSegHead num_convs must be an int >= '
-                              f'0, got {num_convs!r}')
+            raise ConfigError('EfficientDetSegHead num_convs must be an int '
+                              f'>= 0, got {num_convs!r}')
         if not isinstance(kernel_size, Integral) or kernel_size % 2 != 1:
             raise ConfigError('EfficientDetSegHead kernel_size must be an odd '
                               f'int, got {kernel_size!r}')

@@ -21,8 +21,8 @@ def distill_weight(cur_iter: int, warmup_iters: int = 0,
     """Multiplier in [0, 1] applied to both distillation terms at ``cur_iter``.
 
     The official segmentation schedule, in iterations: 0 for the first
-    ``warmup_iters`` iterations (the self-teacher still trains with its CE), then
-    the sigmoid ramp-up ``exp(-5 (1 - t / R)^2)`` with ``t = cur_iter -
+    ``warmup_iters`` iterations (the self-teacher still trains with its CE),
+    then the sigmoid ramp-up ``exp(-5 (1 - t / R)^2)`` with ``t = cur_iter -
     warmup_iters`` and ``R = rampup_iters``, then 1. ``warmup_iters =
     rampup_iters = 0`` gives constant weights from iteration 0.
 

@@ -63,8 +63,9 @@ class EfficientDetSegNeck(BaseModule):
         in_channels = list(in_channels)
         if not in_channels or not all(
                 isinstance(c, Integral) and c > 0 for c in in_channels):
-            raise ConfigError('EfficientDetSegNeck needs >= 1 input level with '
-                              f'channels > 0, got in_channels={in_channels!r}')
+            raise ConfigError('EfficientDetSegNeck needs >= 1 input level '
+                              'with channels > 0, got '
+                              f'in_channels={in_channels!r}')
         for name, value, low in (('channels', channels, 1),
                                  ('num_extra_levels', num_extra_levels, 0),
                                  ('num_bifpn_layers', num_bifpn_layers, 0)):

@@ -237,8 +237,8 @@ class SelfTeacherNeck(BaseModule):
     def _check_channels(name, channels) -> List[int]:
         if isinstance(channels, Integral) or not isinstance(
                 channels, Sequence):
-            raise ConfigTypeError(f'{name} must be a sequence of ints (one per '
-                                  f'level), got {channels!r}')
+            raise ConfigTypeError(f'{name} must be a sequence of ints (one '
+                                  f'per level), got {channels!r}')
         if not all(isinstance(ch, Integral) and ch > 0 for ch in channels):
             raise ConfigError(
                 f'{name} must hold positive ints, got {list(channels)!r}')

@@ -13,13 +13,12 @@ from mmseg.utils import ConfigType
 
 
 class DepthwiseSeparableBlock(nn.Sequential):
-    """``[DW3x3(c_in) -> PW1x1(c_in->c_out) -> BN]`` then ``num_convs - 1`` times
-    ``[act -> DW3x3 -> PW1x1 -> BN]``; no bias, no trailing activation.
+    """``[DW3x3(c_in) -> PW1x1(c_in->c_out) -> BN]``, then ``num_convs - 1``
+    times ``[act -> DW3x3 -> PW1x1 -> BN]``; no bias, no trailing activation.
 
     This is FRSKD's ``DepthConvBlock`` (docs/method.md, Self-teacher), not
-    mmcv's
-    ``DepthwiseSeparableConvModule``, which normalises and activates between the
-    depthwise and pointwise convs.
+    mmcv's ``DepthwiseSeparableConvModule``, which normalises and activates
+    between the depthwise and pointwise convs.
 
     Args:
         in_channels (int): Channels of the input, ``c_in``.

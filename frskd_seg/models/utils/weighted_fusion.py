@@ -12,14 +12,14 @@ from frskd_seg.utils.errors import ConfigError
 class WeightedFusion(nn.Module):
     """Fuse k same-shaped, non-negative maps: ``sum_k ŵ_k · x_k``.
 
-    ``ŵ = relu(w) / (sum(relu(w)) + eps)`` with a learnable ``w`` initialised to
-    ones (docs/method.md, Self-teacher). The official code applies ``F.relu``
-    to each term of a
-    node; :class:`SelfTeacherNeck` applies ReLU once to every tensor that can
-    be negative before it is used (laterals and resamplers already end in
-    ReLU), so the per-term ReLU would be a no-op that only costs memory. With
-    ``weighted=False`` the node is a plain sum and has no parameters (an
-    ablation of the paper's self-teacher structure).
+    ``ŵ = relu(w) / (sum(relu(w)) + eps)`` with a learnable ``w`` initialised
+    to ones (docs/method.md, Self-teacher). The official code applies
+    ``F.relu`` to each term of a node; :class:`SelfTeacherNeck` applies ReLU
+    once to every tensor that can be negative before it is used (laterals
+    and resamplers already end in ReLU), so the per-term ReLU would be a
+    no-op that only costs memory. With ``weighted=False`` the node is a plain
+    sum and has no parameters (an ablation of the paper's self-teacher
+    structure).
 
     Args:
         num_inputs (int): k, the number of fused maps (>= 2).

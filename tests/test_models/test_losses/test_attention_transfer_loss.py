@@ -52,8 +52,8 @@ def test_mean_form_shrinks_with_resolution():
     # (docs/method.md, Losses)
     fs, ft = feat(0, (1, 2, 4, 4)), feat(1, (1, 2, 4, 4))
     small = AttentionTransferLoss()(fs, ft)
-    large = AttentionTransferLoss()(fs.repeat(1, 1, 2, 2), ft.repeat(1, 1, 2,
-                                                                      2))
+    large = AttentionTransferLoss()(fs.repeat(1, 1, 2, 2),
+                                    ft.repeat(1, 1, 2, 2))
     assert large.item() == pytest.approx(small.item() / 4, rel=1e-5)
 
 

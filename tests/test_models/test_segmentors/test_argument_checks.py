@@ -58,7 +58,8 @@ def test_the_frskd_keys():
 
 
 @pytest.mark.parametrize('where,typo,meant', [
-    ('loss_kd', 'tua', 'tau'), ('self_teacher', 'finest_widht', 'finest_width'),
+    ('loss_kd', 'tua', 'tau'),
+    ('self_teacher', 'finest_widht', 'finest_width'),
     ('loss_feat', 'loss_wieght', 'loss_weight'),
     ('distill_schedule', 'warmpu', 'warmup')])
 def test_a_typo_one_level_down_names_the_key_meant(tiny_frskd_cfg, where,

@@ -117,4 +117,3 @@ def test_building_the_self_teacher_draws_nothing_from_the_global_stream(
     theirs = twin.state_dict()
     for key, value in model.student_state_dict().items():
         assert torch.equal(value, theirs[key]), key
-

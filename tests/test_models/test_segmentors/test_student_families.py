@@ -143,4 +143,3 @@ def test_multimodal_arguments_are_refused():
     with pytest.raises(UnsupportedStudentError,
                        match="does not take 'text_encoder'"):
         built(FAMILIES['encnet'], text_encoder=dict(type='CLIPTextEncoder'))
-
