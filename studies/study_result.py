@@ -313,9 +313,9 @@ class StudyResult:
         ax.axhline(0, color='k', lw=0.8)
         ax.set_title('per-class IoU gain, mean over seeds')
         ax = axes[2]
-        for i, sp in enumerate(self.splits):
-            its = [it for it in (self.warmup, self.max_iters)
-                   if self.evaluated_at(it)]
+        its = [it for it in (self.warmup, self.max_iters)
+               if self.evaluated_at(it)]
+        for sp in self.splits:
             leads = [np.mean(self.teacher_leads(sp, it)) for it in its]
             ax.plot(its, leads, 'o-', label=sp)
         ax.axhline(0, color='k', lw=0.8)
